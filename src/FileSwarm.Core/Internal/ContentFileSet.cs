@@ -14,7 +14,7 @@ internal sealed class ContentFileSet : IDisposable
     private readonly string[] _paths;
 
     /// <param name="lengths">Expected file lengths; null to take each file's current length.</param>
-    public ContentFileSet(IReadOnlyList<string> paths, IReadOnlyList<long>? lengths, Func<string, SafeFileHandle> open)
+    public ContentFileSet(IReadOnlyList<string> paths, IReadOnlyList<long>? lengths, Func<int, string, SafeFileHandle> open)
     {
         _paths = [.. paths];
         _lengths = new long[_paths.Length];
@@ -25,7 +25,7 @@ internal sealed class ContentFileSet : IDisposable
         {
             for (var i = 0; i < _paths.Length; i++)
             {
-                _handles[i] = open(_paths[i]);
+                _handles[i] = open(i, _paths[i]);
                 _offsets[i] = offset;
                 _lengths[i] = lengths?[i] ?? RandomAccess.GetLength(_handles[i]);
                 offset += _lengths[i];

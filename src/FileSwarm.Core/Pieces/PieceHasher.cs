@@ -42,7 +42,7 @@ public static class PieceHasher
         return Task.Run(
             () =>
             {
-                using var content = new ContentFileSet(paths, lengths: null, path => File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan));
+                using var content = new ContentFileSet(paths, lengths: null, (_, path) => File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan));
                 return HashOpened(content, pieceLength, pieceThreads, options, progress, cancellationToken);
             },
             cancellationToken);

@@ -1,0 +1,232 @@
+using FileSwarm.Core.Internal;
+using FileSwarm.Core.Metainfo;
+using Microsoft.Win32.SafeHandles;
+
+namespace FileSwarm.Core.Pieces;
+
+/// <summary>Options for <see cref="FilePieceStore.Open"/>.</summary>
+public sealed record FilePieceStoreOptions
+{
+    /// <summary>
+    /// When every file already has its final name and size, mark all pieces present without hashing. Only for
+    /// content this process has just hashed itself (sharing a local file); default false.
+    /// </summary>
+    public bool TrustCompleteFiles { get; init; }
+}
+
+/// <summary>
+/// Pieces stored in the handler's files under a download directory. Incomplete files are written in place as
+/// pre-sized <c>NAME.part</c> files and renamed to their final names only after every piece has been verified, so
+/// a half-written file never carries its final name. Every path is resolved with <see cref="TorrentPath.Resolve"/>,
+/// so nothing is ever written outside the directory. Reopening a directory with <c>.part</c> files resumes: call
+/// <see cref="PieceStore.VerifyAll"/> to find the pieces already there.
+/// </summary>
+public sealed class FilePieceStore : PieceStore
+{
+    /// <summary>Suffix of files whose content is not yet complete.</summary>
+    public const string PartSuffix = ".part";
+
+    private readonly ReaderWriterLockSlim _filesLock = new();
+    private readonly string[] _finalPaths;
+    private readonly string[] _partPaths;
+    private readonly bool[] _isPart;
+    private ContentFileSet _files;
+
+    private FilePieceStore(TorrentMetainfo metainfo, string directory, string[] finalPaths, string[] partPaths, bool[] isPart)
+        : base(metainfo)
+    {
+        Directory = directory;
+        _finalPaths = finalPaths;
+        _partPaths = partPaths;
+        _isPart = isPart;
+        var lengths = metainfo.Files.Select(f => f.Length).ToArray();
+        var anyPart = isPart.Contains(true);
+        _files = new ContentFileSet(
+            Enumerable.Range(0, finalPaths.Length).Select(i => isPart[i] ? partPaths[i] : finalPaths[i]).ToArray(),
+            lengths,
+            (index, path) => OpenContentFile(path, lengths[index], anyPart ? FileAccess.ReadWrite : FileAccess.Read));
+    }
+
+    /// <summary>The download directory everything lives under.</summary>
+    public string Directory { get; }
+
+    /// <summary>Full final path of each file, in handler order.</summary>
+    public IReadOnlyList<string> FinalPaths => _finalPaths;
+
+    /// <summary>
+    /// Opens (creating what is missing) the store for <paramref name="metainfo"/> under <paramref name="directory"/>.
+    /// A file that already exists under its final name with the right size is used as it is; one with another
+    /// size is an error (it is not ours to overwrite). Throws <see cref="MetainfoFormatException"/> when a path is
+    /// unsafe and <see cref="IOException"/> on file-system errors.
+    /// </summary>
+    public static FilePieceStore Open(TorrentMetainfo metainfo, string directory, FilePieceStoreOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(metainfo);
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        options ??= new FilePieceStoreOptions();
+        var root = Path.GetFullPath(directory);
+        System.IO.Directory.CreateDirectory(root);
+
+        var count = metainfo.Files.Count;
+        var finalPaths = new string[count];
+        var partPaths = new string[count];
+        var isPart = new bool[count];
+        for (var i = 0; i < count; i++)
+        {
+            var file = metainfo.Files[i];
+            var field = metainfo.IsMultiFile ? $"info.files[{i}].path" : "info.name";
+            finalPaths[i] = TorrentPath.Resolve(root, file.StoragePath, field);
+            partPaths[i] = TorrentPath.Resolve(root, [.. file.StoragePath.Take(file.StoragePath.Count - 1), file.StoragePath[^1] + PartSuffix], field);
+            if (File.Exists(partPaths[i]))
+            {
+                isPart[i] = true;
+            }
+            else if (File.Exists(finalPaths[i]))
+            {
+                var length = new FileInfo(finalPaths[i]).Length;
+                if (length != file.Length)
+                {
+                    throw new IOException($"{finalPaths[i]} already exists with {length} bytes, but the handler says {file.Length}; move it away or pick another directory");
+                }
+            }
+            else if (System.IO.Directory.Exists(finalPaths[i]))
+            {
+                throw new IOException($"{finalPaths[i]} is a directory, but the handler has a file there");
+            }
+            else
+            {
+                isPart[i] = true;
+            }
+        }
+
+        var store = new FilePieceStore(metainfo, root, finalPaths, partPaths, isPart);
+        if (!isPart.Contains(true) && options.TrustCompleteFiles)
+        {
+            store.MarkAllPresent();
+        }
+        else
+        {
+            store.FinaliseIfComplete();
+        }
+
+        return store;
+    }
+
+    /// <summary>Forces written data to the disk.</summary>
+    public void Flush()
+    {
+        _filesLock.EnterReadLock();
+        try
+        {
+            _files.Flush();
+        }
+        finally
+        {
+            _filesLock.ExitReadLock();
+        }
+    }
+
+    protected override void ReadContent(long offset, Span<byte> destination)
+    {
+        _filesLock.EnterReadLock();
+        try
+        {
+            ObjectDisposedException.ThrowIf(IsDisposed, this);
+            _files.Read(offset, destination);
+        }
+        finally
+        {
+            _filesLock.ExitReadLock();
+        }
+    }
+
+    protected override void WriteContent(long offset, ReadOnlySpan<byte> data)
+    {
+        _filesLock.EnterReadLock();
+        try
+        {
+            ObjectDisposedException.ThrowIf(IsDisposed, this);
+            _files.Write(offset, data);
+        }
+        finally
+        {
+            _filesLock.ExitReadLock();
+        }
+    }
+
+    /// <summary>Every piece is verified: flush, give each <c>.part</c> file its final name, reopen read-only.</summary>
+    protected override void Finalise()
+    {
+        _filesLock.EnterWriteLock();
+        try
+        {
+            if (!_isPart.Contains(true))
+            {
+                return;
+            }
+
+            _files.Flush();
+            _files.Dispose();
+            for (var i = 0; i < _isPart.Length; i++)
+            {
+                if (_isPart[i])
+                {
+                    // No overwrite: a file that appeared under the final name meanwhile is not ours to replace.
+                    File.Move(_partPaths[i], _finalPaths[i], overwrite: false);
+                    _isPart[i] = false;
+                }
+            }
+
+            var lengths = Metainfo.Files.Select(f => f.Length).ToArray();
+            _files = new ContentFileSet(_finalPaths, lengths, (index, path) => OpenContentFile(path, lengths[index], FileAccess.Read));
+        }
+        finally
+        {
+            _filesLock.ExitWriteLock();
+        }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && !IsDisposed)
+        {
+            _filesLock.EnterWriteLock();
+            try
+            {
+                _files.Dispose();
+                base.Dispose(disposing);
+            }
+            finally
+            {
+                _filesLock.ExitWriteLock();
+            }
+
+            _filesLock.Dispose();
+        }
+    }
+
+    private static SafeFileHandle OpenContentFile(string path, long length, FileAccess access)
+    {
+        if (access == FileAccess.Read)
+        {
+            return File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        }
+
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var handle = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete);
+        try
+        {
+            if (RandomAccess.GetLength(handle) != length)
+            {
+                RandomAccess.SetLength(handle, length);
+            }
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+
+        return handle;
+    }
+}
