@@ -324,7 +324,8 @@ internal static class GrpcProtocol
         return true;
     }
 
-    private static long DivideRoundingUp(long value, long divisor) => (value + divisor - 1) / divisor;
+    // Not (value + divisor - 1) / divisor: that overflows for timeouts near TimeSpan.MaxValue.
+    private static long DivideRoundingUp(long value, long divisor) => (value / divisor) + (value % divisor == 0 ? 0 : 1);
 
     private static char HexUpper(int nibble) => (char)(nibble < 10 ? '0' + nibble : 'A' + nibble - 10);
 
