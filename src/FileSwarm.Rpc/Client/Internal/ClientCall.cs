@@ -25,6 +25,7 @@ internal sealed class ClientCall<TRequest, TResponse> : IAsyncStreamReader<TResp
     private readonly Lock _lock = new();
     private CancellationTokenSource _callCts = null!;
     private CancellationTokenSource? _deadlineCts;
+    private CancellationTokenRegistration _cancellation;
     private HttpResponseMessage? _response;
     private PipeReader? _reader;
     private PushStreamContent? _requestStream;
@@ -94,6 +95,14 @@ internal sealed class ClientCall<TRequest, TResponse> : IAsyncStreamReader<TResp
             content = _requestStream = new PushStreamContent();
         }
 
+        // The deadline or the caller's token ends the call at once, read or no read pending.
+        _cancellation = _callCts.Token.UnsafeRegister(
+            static state =>
+            {
+                var call = (ClientCall<TRequest, TResponse>)state!;
+                call.Finish(call.MapException(new OperationCanceledException(call._callCts.Token)), null);
+            },
+            this);
         _ = SendAsync(BuildRequest(content, timeout));
     }
 
@@ -202,6 +211,7 @@ internal sealed class ClientCall<TRequest, TResponse> : IAsyncStreamReader<TResp
             Finish(new Status(StatusCode.Cancelled, "Call disposed before it finished."), null);
         }
 
+        _cancellation.Dispose();
         _reader?.Complete();
         _response?.Dispose();
         _deadlineCts?.Dispose();
@@ -244,7 +254,19 @@ internal sealed class ClientCall<TRequest, TResponse> : IAsyncStreamReader<TResp
         try
         {
             var response = await _channel.Invoker.SendAsync(request, _callCts.Token);
-            _response = response;
+            bool failed;
+            lock (_lock)
+            {
+                _response = response;
+                failed = _status is { Code: not StatusCode.OK };
+            }
+
+            if (failed)
+            {
+                // The call ended while the headers were on their way: reset the stream.
+                response.Dispose();
+            }
+
             var headers = ToMetadata(response.Headers);
             if (StatusFromHeaders(response) is { } status)
             {
@@ -342,9 +364,14 @@ internal sealed class ClientCall<TRequest, TResponse> : IAsyncStreamReader<TResp
         return new RpcException(_status!.Value, _trailers ?? new Metadata());
     }
 
-    /// <summary>Settles the status once. A failure cancels the HTTP request, which resets the stream (RST_STREAM CANCEL).</summary>
+    /// <summary>
+    /// Settles the status once. A failure cancels the HTTP request and disposes the response, which
+    /// resets the stream (RST_STREAM CANCEL): once the response headers are in, cancelling the
+    /// request's token alone no longer reaches the server.
+    /// </summary>
     private void Finish(Status status, Metadata? trailers)
     {
+        HttpResponseMessage? response;
         lock (_lock)
         {
             if (_status is not null)
@@ -354,6 +381,7 @@ internal sealed class ClientCall<TRequest, TResponse> : IAsyncStreamReader<TResp
 
             _status = status;
             _trailers = trailers ?? new Metadata();
+            response = _response;
         }
 
         RpcMetrics.ClientCallCompleted(_method.FullName, status.Code);
@@ -366,6 +394,7 @@ internal sealed class ClientCall<TRequest, TResponse> : IAsyncStreamReader<TResp
         {
             _requestStream?.Abort(new RpcException(status));
             _callCts.Cancel();
+            response?.Dispose();
         }
 
         _headers.TrySetException(new RpcException(status, _trailers));
