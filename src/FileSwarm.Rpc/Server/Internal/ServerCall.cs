@@ -1,3 +1,4 @@
+using System.IO.Pipelines;
 using System.Net;
 using FileSwarm.Rpc.Internal;
 using Google.Protobuf;
@@ -29,6 +30,7 @@ internal sealed class ServerCall<TRequest, TResponse> : IServerCallState, IAsync
     private bool _headersSent;
     private bool _completed;
     private volatile bool _deadlineExceeded;
+    private volatile bool _requestStreamAborted;
     private TRequest? _current;
 
     public ServerCall(HttpContext http, Method<TRequest, TResponse> method, ServerRuntime runtime, int? maxReceiveSize)
@@ -239,7 +241,7 @@ internal sealed class ServerCall<TRequest, TResponse> : IServerCallState, IAsync
                 trailers.Add(entry);
             }
         }
-        else if (_http.RequestAborted.IsCancellationRequested)
+        else if (_requestStreamAborted || _http.RequestAborted.IsCancellationRequested)
         {
             // The caller reset the stream or went away: nothing can be written, and it is no error.
             _runtime.Logger.CallCancelledByClient(_method.FullName);
@@ -339,7 +341,19 @@ internal sealed class ServerCall<TRequest, TResponse> : IServerCallState, IAsync
         var reader = _http.Request.BodyReader;
         while (true)
         {
-            var result = await reader.ReadAsync(cancellationToken);
+            ReadResult result;
+            try
+            {
+                result = await reader.ReadAsync(cancellationToken);
+            }
+            catch (Exception ex) when (ex is IOException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+                // The client reset the stream or the connection broke. Kestrel signals RequestAborted
+                // later, from the thread pool, so remember it here: this is a cancellation, not an error.
+                _requestStreamAborted = true;
+                throw;
+            }
+
             var buffer = result.Buffer;
             if (result.IsCanceled)
             {
