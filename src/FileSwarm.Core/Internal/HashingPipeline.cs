@@ -46,7 +46,10 @@ internal sealed class HashingPipeline
 
     private Sha1Hash? RunSequential(CancellationToken cancellationToken)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(_chunkSize, Math.Max(_content.TotalLength, 1)));
+        // Whole pieces per read, and no bigger than the content rounded up to a piece.
+        var pieces = Math.Max(1, Metainfo.PieceLengths.PieceCount(_content.TotalLength, _pieceLength));
+        var capacity = (int)Math.Min(_chunkSize, pieces * _pieceLength);
+        var buffer = ArrayPool<byte>.Shared.Rent(capacity);
         using var whole = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
         try
         {
@@ -55,7 +58,7 @@ internal sealed class HashingPipeline
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 chunk.Offset = offset;
-                chunk.Length = (int)Math.Min(buffer.Length / _pieceLength * (long)_pieceLength, _content.TotalLength - offset);
+                chunk.Length = (int)Math.Min(capacity, _content.TotalLength - offset);
                 _content.Read(offset, chunk.Data);
                 if (_contentSha1)
                 {
