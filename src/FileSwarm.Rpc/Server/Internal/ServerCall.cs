@@ -211,9 +211,14 @@ internal sealed class ServerCall<TRequest, TResponse> : IServerCallState, IAsync
                 return;
             }
 
+            if (_deadlineExceeded)
+            {
+                // The deadline task ends the call: DEADLINE_EXCEEDED, then RST_STREAM CANCEL.
+                return;
+            }
+
             _completed = true;
-            var status = _deadlineExceeded ? new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded") : Context.Status;
-            await WriteStatusAsync(status, Context.ResponseTrailers);
+            await WriteStatusAsync(Context.Status, Context.ResponseTrailers);
         }
         finally
         {
@@ -227,13 +232,16 @@ internal sealed class ServerCall<TRequest, TResponse> : IServerCallState, IAsync
     /// </summary>
     public async Task FailAsync(Exception exception)
     {
-        Status status;
-        var trailers = Context?.ResponseTrailers ?? new Metadata();
         if (_deadlineExceeded)
         {
-            status = new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded");
+            // The handler failed because the deadline cancelled it (or after it passed): the deadline
+            // task ends the call, so that the stream is reset after the status, not left to Kestrel.
+            return;
         }
-        else if (exception is RpcException rpc)
+
+        Status status;
+        var trailers = Context?.ResponseTrailers ?? new Metadata();
+        if (exception is RpcException rpc)
         {
             status = rpc.Status;
             foreach (var entry in rpc.Trailers)
@@ -366,13 +374,13 @@ internal sealed class ServerCall<TRequest, TResponse> : IServerCallState, IAsync
                 {
                     var message = MessageFraming.Parse(_method.RequestParser, payload, compressed, _requestEncoding, _maxReceiveSize);
                     RpcMetrics.ServerMessageReceived((int)payload.Length + GrpcProtocol.MessageHeaderSize);
-                    reader.AdvanceTo(buffer.Start);
+                    AdvanceTo(reader, buffer.Start, buffer.Start);
                     return message;
                 }
             }
             catch
             {
-                reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+                AdvanceTo(reader, result.Buffer.Start, result.Buffer.End);
                 throw;
             }
 
@@ -380,15 +388,29 @@ internal sealed class ServerCall<TRequest, TResponse> : IServerCallState, IAsync
             {
                 if (!buffer.IsEmpty)
                 {
-                    reader.AdvanceTo(buffer.End);
+                    AdvanceTo(reader, buffer.End, buffer.End);
                     throw new RpcException(StatusCode.Internal, "Incomplete message: the request stream ended inside a message.");
                 }
 
-                reader.AdvanceTo(buffer.End);
+                AdvanceTo(reader, buffer.End, buffer.End);
                 return null;
             }
 
-            reader.AdvanceTo(buffer.Start, buffer.End);
+            AdvanceTo(reader, buffer.Start, buffer.End);
+        }
+    }
+
+    /// <summary>Kestrel reports a client reset from AdvanceTo as well as from ReadAsync: note it the same way.</summary>
+    private void AdvanceTo(PipeReader reader, SequencePosition consumed, SequencePosition examined)
+    {
+        try
+        {
+            reader.AdvanceTo(consumed, examined);
+        }
+        catch (IOException)
+        {
+            _requestStreamAborted = true;
+            throw;
         }
     }
 
