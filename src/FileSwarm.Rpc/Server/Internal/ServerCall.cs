@@ -211,14 +211,9 @@ internal sealed class ServerCall<TRequest, TResponse> : IServerCallState, IAsync
                 return;
             }
 
-            if (_deadlineExceeded)
-            {
-                // The deadline task ends the call: DEADLINE_EXCEEDED, then RST_STREAM CANCEL.
-                return;
-            }
-
             _completed = true;
-            await WriteStatusAsync(Context.Status, Context.ResponseTrailers);
+            var status = _deadlineExceeded ? new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded") : Context.Status;
+            await WriteStatusAsync(status, Context.ResponseTrailers);
         }
         finally
         {
@@ -232,16 +227,13 @@ internal sealed class ServerCall<TRequest, TResponse> : IServerCallState, IAsync
     /// </summary>
     public async Task FailAsync(Exception exception)
     {
-        if (_deadlineExceeded)
-        {
-            // The handler failed because the deadline cancelled it (or after it passed): the deadline
-            // task ends the call, so that the stream is reset after the status, not left to Kestrel.
-            return;
-        }
-
         Status status;
         var trailers = Context?.ResponseTrailers ?? new Metadata();
-        if (exception is RpcException rpc)
+        if (_deadlineExceeded)
+        {
+            status = new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded");
+        }
+        else if (exception is RpcException rpc)
         {
             status = rpc.Status;
             foreach (var entry in rpc.Trailers)
