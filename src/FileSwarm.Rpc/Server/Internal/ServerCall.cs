@@ -211,9 +211,14 @@ internal sealed class ServerCall<TRequest, TResponse> : IServerCallState, IAsync
                 return;
             }
 
+            if (_deadlineExceeded)
+            {
+                // The deadline task ends the call: DEADLINE_EXCEEDED, then RST_STREAM CANCEL.
+                return;
+            }
+
             _completed = true;
-            var status = _deadlineExceeded ? new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded") : Context.Status;
-            await WriteStatusAsync(status, Context.ResponseTrailers);
+            await WriteStatusAsync(Context.Status, Context.ResponseTrailers);
         }
         finally
         {
@@ -227,13 +232,16 @@ internal sealed class ServerCall<TRequest, TResponse> : IServerCallState, IAsync
     /// </summary>
     public async Task FailAsync(Exception exception)
     {
-        Status status;
-        var trailers = Context?.ResponseTrailers ?? new Metadata();
         if (_deadlineExceeded)
         {
-            status = new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded");
+            // The handler failed because the deadline cancelled it (or after it passed): the deadline
+            // task ends the call, so that the stream is reset after the status, not left to Kestrel.
+            return;
         }
-        else if (exception is RpcException rpc)
+
+        Status status;
+        var trailers = Context?.ResponseTrailers ?? new Metadata();
+        if (exception is RpcException rpc)
         {
             status = rpc.Status;
             foreach (var entry in rpc.Trailers)
