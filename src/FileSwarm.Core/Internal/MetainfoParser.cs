@@ -22,7 +22,7 @@ internal static class MetainfoParser
     {
         if (torrent.Length > MaxTorrentBytes)
         {
-            throw new MetainfoFormatException("", $"the file is {torrent.Length} bytes, larger than the {MaxTorrentBytes}-byte limit for a handler");
+            throw new MetainfoFormatException("", $"{torrent.Length} bytes is too large for a handler (the limit is {MaxTorrentBytes / (1024 * 1024)} MiB); is this a .torrent file?");
         }
 
         if (Bencode.Parse(torrent, ReaderOptions) is not BDictionary root)

@@ -111,7 +111,7 @@ public sealed class TorrentMetainfo
         var length = RandomAccess.GetLength(handle);
         if (length > MetainfoParser.MaxTorrentBytes)
         {
-            throw new MetainfoFormatException("", $"the file is {length} bytes, larger than the {MetainfoParser.MaxTorrentBytes}-byte limit for a handler");
+            throw new MetainfoFormatException("", $"{length} bytes is too large for a handler (the limit is {MetainfoParser.MaxTorrentBytes / (1024 * 1024)} MiB); is this a .torrent file?");
         }
 
         var bytes = new byte[length];
