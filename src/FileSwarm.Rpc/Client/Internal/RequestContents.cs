@@ -59,11 +59,15 @@ internal sealed class PushStreamContent : HttpContent
     /// <summary>Half-close: the transport ends the request stream with END_STREAM.</summary>
     public void Complete() => _done.TrySetResult();
 
-    /// <summary>The call ended: release the writer and the transport.</summary>
+    /// <summary>
+    /// The call failed: release the writer, and fail the body so the transport resets the stream.
+    /// Ending it normally would send END_STREAM, and the server would take a cut-off request
+    /// stream for a whole one.
+    /// </summary>
     public void Abort(Exception reason)
     {
         _stream.TrySetException(reason);
-        _done.TrySetResult();
+        _done.TrySetException(reason);
     }
 
     protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
