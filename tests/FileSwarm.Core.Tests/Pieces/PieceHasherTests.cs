@@ -79,6 +79,27 @@ public class PieceHasherTests
     }
 
     [Fact]
+    public void Hashing_allocates_nothing_per_piece()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.WriteFile("f", TestData.Bytes(32 << 20));
+        const int pieceLength = 16384; // 2048 pieces: even 20 bytes each would show
+
+        long Measure()
+        {
+            using var content = new FileSwarm.Core.Internal.ContentFileSet([path], null, (_, p) => File.OpenHandle(p, FileMode.Open));
+            var before = GC.GetAllocatedBytesForCurrentThread();
+
+            // Chunks as large as the content: the pipeline runs on this thread, where allocations can be counted.
+            var (hashes, _) = new FileSwarm.Core.Internal.HashingPipeline(content, pieceLength, 64 << 20, 1, true, null).Run(CancellationToken.None);
+            return GC.GetAllocatedBytesForCurrentThread() - before - hashes.Length;
+        }
+
+        Measure(); // warm up pools and JIT
+        Assert.InRange(Measure(), 0, 8192);
+    }
+
+    [Fact]
     public async Task A_missing_file_is_an_io_error()
     {
         using var dir = new TempDirectory();
