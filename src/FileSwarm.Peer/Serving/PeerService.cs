@@ -1,0 +1,137 @@
+using FileSwarm.Core;
+using FileSwarm.Peer.Library;
+using FileSwarm.Protocol;
+using FileSwarm.Protocol.V1;
+using FileSwarm.Rpc;
+using FileSwarm.Rpc.Server;
+using Google.Protobuf;
+using Microsoft.Extensions.Logging;
+
+namespace FileSwarm.Peer.Serving;
+
+/// <summary>
+/// <c>fileswarm.v1.Peer</c>: what other peers may ask of this one. Only files in the library, only verified pieces,
+/// only within the piece's bounds: nothing else on the disk is ever reachable through it.
+/// </summary>
+public sealed class PeerService
+{
+    private readonly PeerLibrary _library;
+    private readonly UploadThrottle _throttle;
+    private readonly ILogger _logger;
+
+    public PeerService(PeerLibrary library, UploadThrottle throttle, ILogger logger)
+    {
+        _library = library ?? throw new ArgumentNullException(nameof(library));
+        _throttle = throttle ?? throw new ArgumentNullException(nameof(throttle));
+        _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+    }
+
+    public RpcServiceBuilder Bind() =>
+        new RpcServiceBuilder(PeerClient.Service)
+            .WithMaxReceiveMessageSize(64 * 1024)
+            .Unary<GetBlockRequest, GetBlockResponse>("GetBlock", (r, c) => Guard(c, () => GetBlockAsync(r, c)))
+            .Unary<GetBitfieldRequest, GetBitfieldResponse>("GetBitfield", (r, c) => Guard(c, () => Task.FromResult(GetBitfield(r))))
+            .Unary<GetHandlerRequest, GetHandlerResponse>("GetHandler", (r, c) => Guard(c, () => Task.FromResult(GetHandler(r))))
+            .Unary<ListPeerFilesRequest, ListPeerFilesResponse>("ListFiles", (_, c) => Guard(c, () => Task.FromResult(ListFiles())));
+
+    private async Task<GetBlockResponse> GetBlockAsync(GetBlockRequest request, ServerCallContext context)
+    {
+        var entry = FindEntry(request.InfoHash);
+        var metainfo = entry.Metainfo;
+        if (request.Piece >= (uint)metainfo.PieceCount)
+        {
+            throw new RpcException(StatusCode.OutOfRange, $"piece {request.Piece} is out of range: {metainfo.Name} has {metainfo.PieceCount} pieces");
+        }
+
+        var piece = (int)request.Piece;
+        var size = metainfo.GetPieceSize(piece);
+        if (request.Length is 0 or > PeerOptions.MaxBlockLength)
+        {
+            throw new RpcException(StatusCode.InvalidArgument, $"length {request.Length} is not between 1 and {PeerOptions.MaxBlockLength}");
+        }
+
+        if (request.Offset >= (uint)size || request.Length > (uint)size - request.Offset)
+        {
+            throw new RpcException(StatusCode.OutOfRange, $"{request.Length} bytes at offset {request.Offset} do not fit in piece {piece} of {size} bytes");
+        }
+
+        if (!entry.Store.HasPiece(piece))
+        {
+            throw new RpcException(StatusCode.FailedPrecondition, $"this peer does not hold piece {piece} of {metainfo.InfoHash} yet");
+        }
+
+        using var slot = _throttle.TryEnter() ?? throw new RpcException(StatusCode.ResourceExhausted, $"all {_throttle.MaxUploads} upload slots are busy; try another peer");
+        var length = (int)request.Length;
+        await _throttle.AcquireAsync(length, context.CancellationToken);
+        var data = new byte[length];
+        try
+        {
+            entry.Store.ReadBlock(piece, (int)request.Offset, data);
+        }
+        catch (ObjectDisposedException)
+        {
+            throw new RpcException(StatusCode.NotFound, $"{metainfo.InfoHash} is no longer in this peer's library");
+        }
+        catch (InvalidOperationException)
+        {
+            throw new RpcException(StatusCode.FailedPrecondition, $"this peer does not hold piece {piece} of {metainfo.InfoHash}");
+        }
+
+        entry.AddUploaded(length);
+        _logger.Served(piece, (int)request.Offset, length, request.InfoHash, context.RemoteEndPoint?.ToString() ?? "?");
+        return new GetBlockResponse { Data = UnsafeByteOperations.UnsafeWrap(data) };
+    }
+
+    private GetBitfieldResponse GetBitfield(GetBitfieldRequest request)
+    {
+        var entry = FindEntry(request.InfoHash);
+        var have = entry.Store.GetBitfield();
+        return new GetBitfieldResponse
+        {
+            Complete = have.IsComplete,
+            Bitfield = ByteString.CopyFrom(have.AsSpan()),
+            PieceCount = (uint)have.Length,
+        };
+    }
+
+    private GetHandlerResponse GetHandler(GetHandlerRequest request)
+    {
+        var entry = FindEntry(request.Hash);
+        return new GetHandlerResponse { File = entry.Info, Torrent = ByteString.CopyFrom(entry.Metainfo.ToBytes()) };
+    }
+
+    private ListPeerFilesResponse ListFiles()
+    {
+        var response = new ListPeerFilesResponse();
+        foreach (var entry in _library.Entries)
+        {
+            response.Files.Add(new PeerFile { File = entry.Info, Complete = entry.Store.IsComplete });
+        }
+
+        return response;
+    }
+
+    private LibraryEntry FindEntry(string hashText)
+    {
+        if (!Sha1Hash.TryParse(hashText, out var hash))
+        {
+            throw new RpcException(StatusCode.InvalidArgument, $"\"{PeerException.Truncate(hashText)}\" is not a hash (40 hex characters)");
+        }
+
+        return _library.Find(hash) ?? throw new RpcException(StatusCode.NotFound, $"{hash} is not in this peer's library");
+    }
+
+    /// <summary>The one place where a handler's failure becomes a status: expected refusals are logged quietly.</summary>
+    private async Task<T> Guard<T>(ServerCallContext context, Func<Task<T>> handler)
+    {
+        try
+        {
+            return await handler();
+        }
+        catch (RpcException e)
+        {
+            _logger.Refused(context.Method, context.RemoteEndPoint?.ToString() ?? "?", e.Status.ToString());
+            throw;
+        }
+    }
+}
