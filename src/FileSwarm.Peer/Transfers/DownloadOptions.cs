@@ -1,4 +1,5 @@
 using System.Threading.RateLimiting;
+using FileSwarm.Peer.Transfers.Picking;
 
 namespace FileSwarm.Peer.Transfers;
 
@@ -31,4 +32,66 @@ public sealed record DownloadOptions
 
     /// <summary>Caps the bytes per second this peer downloads, shared by all downloads; null for no cap.</summary>
     public RateLimiter? DownloadRateLimiter { get; init; }
+
+    /// <summary>Consecutive failed sessions (unreachable, timed out, errors) after which a peer is dropped for this file.</summary>
+    public int MaxPeerFailures { get; init; } = 5;
+
+    /// <summary>Wait before reconnecting a failed peer; doubles per consecutive failure up to <see cref="MaxPeerRetryDelay"/>.</summary>
+    public TimeSpan PeerRetryDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan MaxPeerRetryDelay { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Pause of a peer that answered RESOURCE_EXHAUSTED; grows with each busy answer in a row, up to 8 times.</summary>
+    public TimeSpan BusyBackoff { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Wait before retrying a failed announce; doubles per failure up to <see cref="PeerRefreshInterval"/>.</summary>
+    public TimeSpan AnnounceRetryDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Window of the moving average behind <see cref="DownloadProgress.BytesPerSecond"/>.</summary>
+    public TimeSpan RateWindow { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>At most this many peers are asked for the same block in endgame.</summary>
+    public int EndgameRequestsPerBlock { get; init; } = 3;
+
+    /// <summary>How new pieces are chosen; null for rarest-first, random among equals.</summary>
+    public IPieceSelector? PieceSelector { get; init; }
+
+    /// <summary>Where counters go; null for <see cref="TransferMetrics.Shared"/>.</summary>
+    public TransferMetrics? Metrics { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option.</summary>
+    public void Validate()
+    {
+        static void Positive(TimeSpan value, string name)
+        {
+            if (value <= TimeSpan.Zero)
+            {
+                throw new ArgumentException($"DownloadOptions.{name} must be positive, not {value}.", name);
+            }
+        }
+
+        if (string.IsNullOrEmpty(SelfPeerId))
+        {
+            throw new ArgumentException("DownloadOptions.SelfPeerId must be set.", nameof(SelfPeerId));
+        }
+
+        if (MaxPeers < 1 || RequestsPerPeer < 1 || StrikesBeforeDrop < 1 || MaxPeerFailures < 1 || EndgameRequestsPerBlock < 2)
+        {
+            throw new ArgumentException("DownloadOptions.MaxPeers, RequestsPerPeer, StrikesBeforeDrop and MaxPeerFailures must be at least 1, EndgameRequestsPerBlock at least 2.");
+        }
+
+        if (BlockSize is < 1 or > 1024 * 1024)
+        {
+            throw new ArgumentException($"DownloadOptions.BlockSize must be 1 byte to 1 MiB, not {BlockSize}.", nameof(BlockSize));
+        }
+
+        Positive(ProgressAnnounceInterval, nameof(ProgressAnnounceInterval));
+        Positive(PeerRefreshInterval, nameof(PeerRefreshInterval));
+        Positive(RequestTimeout, nameof(RequestTimeout));
+        Positive(PeerRetryDelay, nameof(PeerRetryDelay));
+        Positive(MaxPeerRetryDelay, nameof(MaxPeerRetryDelay));
+        Positive(BusyBackoff, nameof(BusyBackoff));
+        Positive(AnnounceRetryDelay, nameof(AnnounceRetryDelay));
+        Positive(RateWindow, nameof(RateWindow));
+    }
 }
