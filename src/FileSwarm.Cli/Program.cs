@@ -12,6 +12,7 @@ internal static class Program
         {
             CreateCommand.Build(),
             InspectCommand.Build(),
+            PeerCommand.Build(),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

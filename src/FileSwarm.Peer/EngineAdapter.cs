@@ -1,27 +1,24 @@
-using FileSwarm.Core.Pieces;
 using FileSwarm.Peer.Library;
 using FileSwarm.Peer.Transfers;
+using FileSwarm.Rpc.Client;
 using Microsoft.Extensions.Logging;
 
 namespace FileSwarm.Peer;
 
-/// <summary>Plugs the download engine (<see cref="Transfers"/>) into the library.</summary>
+/// <summary>Plugs the download engine (<see cref="Download"/> over <see cref="GrpcPeerConnector"/>) into the library.</summary>
 internal static class EngineAdapter
 {
-    public static (DownloadRunFactory Factory, IAsyncDisposable? Connector) Create(DownloadOptions options, ILoggerFactory loggerFactory, ILogger logger, TimeProvider timeProvider)
+    public static (DownloadRunFactory Factory, IDisposable Connector) Create(DownloadOptions options, ILoggerFactory loggerFactory, ILogger logger, TimeProvider timeProvider)
     {
-        _ = loggerFactory;
-        _ = logger;
-        _ = timeProvider;
-        _ = options;
-        return ((store, swarm) => new PendingRun(store), null);
+        options.Validate();
+        var connector = new GrpcPeerConnector(options.RequestTimeout, new RpcChannelOptions { LoggerFactory = loggerFactory, TimeProvider = timeProvider });
+        return ((store, swarm) => new EngineRun(new Download(store, swarm, connector, options, logger, timeProvider)), connector);
     }
 
-    /// <summary>Until the engine lands.</summary>
-    private sealed class PendingRun(IPieceStore store) : IDownloadRun
+    private sealed class EngineRun(Download download) : IDownloadRun
     {
-        public DownloadProgress Progress => new(DownloadState.Starting, 0, store.Metainfo.TotalLength, 0, store.Metainfo.PieceCount, 0, 0, null, [], null);
+        public DownloadProgress Progress => download.Progress;
 
-        public Task RunAsync(CancellationToken cancellationToken) => throw new NotSupportedException("the download engine is not built in yet");
+        public Task RunAsync(CancellationToken cancellationToken) => download.RunAsync(cancellationToken);
     }
 }

@@ -26,7 +26,7 @@ public sealed class PeerNode : IAsyncDisposable
     private readonly RpcServer _rpc;
     private readonly LibraryAnnouncer _announcer;
     private readonly HttpApi _http;
-    private readonly IAsyncDisposable? _connector;
+    private readonly IDisposable _connector;
     private DiscoveryIdentity? _identity;
     private int _stopped;
 
@@ -69,7 +69,7 @@ public sealed class PeerNode : IAsyncDisposable
     public PeerLibrary Library => _library;
 
     /// <summary>The HTTP API's address, e.g. <c>http://127.0.0.1:8000</c>.</summary>
-    public Uri HttpAddress => new($"http://{Format(_http.EndPoint)}");
+    public string HttpAddress => $"http://{Format(_http.EndPoint)}";
 
     /// <summary>The peer service's bound endpoint.</summary>
     public System.Net.IPEndPoint GrpcEndPoint => _rpc.EndPoints[0];
@@ -114,10 +114,7 @@ public sealed class PeerNode : IAsyncDisposable
     {
         await StopAsync();
         await _announcer.DisposeAsync();
-        if (_connector is not null)
-        {
-            await _connector.DisposeAsync();
-        }
+        _connector.Dispose();
 
         _uploads.Dispose();
         _downloadRate?.Dispose();
