@@ -297,9 +297,11 @@ internal static class GrpcProtocol
         _ => StatusCode.Internal,
     };
 
+    /// <summary>Parses <c>grpc-status</c>; codes outside 0–16 are not gRPC statuses and read as UNKNOWN.</summary>
     public static bool TryParseStatus(string? value, out StatusCode code)
     {
-        if (int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number >= 0)
+        if (int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var number)
+            && number <= (int)StatusCode.Unauthenticated)
         {
             code = (StatusCode)number;
             return true;

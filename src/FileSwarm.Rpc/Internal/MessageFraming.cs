@@ -95,6 +95,11 @@ internal static class MessageFraming
                 throw new RpcException(StatusCode.Internal, "Received a compressed message without a grpc-encoding to read it with.");
             }
 
+            if (!IsSupportedEncoding(encoding))
+            {
+                throw new RpcException(StatusCode.Internal, $"Received a message compressed with '{encoding}', which this side cannot read.");
+            }
+
             return ParseCompressed(parser, payload, encoding, maxSize ?? int.MaxValue);
         }
         catch (InvalidProtocolBufferException ex)

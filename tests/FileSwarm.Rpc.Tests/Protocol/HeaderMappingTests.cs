@@ -139,6 +139,11 @@ public sealed class HeaderMappingTests
     [InlineData("-1")]
     [InlineData(" 1")]
     [InlineData("OK")]
-    public void TryParseStatus_rejects_non_numbers(string? value) =>
-        Assert.False(GrpcProtocol.TryParseStatus(value, out _));
+    [InlineData("17")]
+    [InlineData("99")]
+    public void TryParseStatus_rejects_what_is_not_a_grpc_status(string? value)
+    {
+        Assert.False(GrpcProtocol.TryParseStatus(value, out var code));
+        Assert.Equal(StatusCode.Unknown, code);
+    }
 }

@@ -145,6 +145,17 @@ public sealed class MessageFramingTests
     }
 
     [Theory]
+    [InlineData("br")]
+    [InlineData("snappy")]
+    public void A_message_compressed_with_an_unreadable_encoding_is_refused_by_name(string encoding)
+    {
+        var compressed = new ReadOnlySequence<byte>(Compress(new Payload { Text = "x" }.ToByteArray(), "gzip"));
+        var ex = Assert.Throws<RpcException>(() => MessageFraming.Parse(Payload.Parser, compressed, true, encoding, 1_000_000));
+        Assert.Equal(StatusCode.Internal, ex.StatusCode);
+        Assert.Contains(encoding, ex.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("gzip")]
     [InlineData("deflate")]
     public void The_receive_limit_holds_for_the_decompressed_size(string encoding)

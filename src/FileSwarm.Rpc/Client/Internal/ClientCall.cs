@@ -182,7 +182,7 @@ internal sealed class ClientCall<TRequest, TResponse> : IAsyncStreamReader<TResp
         }
         catch (Exception ex) when (ex is not RpcException)
         {
-            throw _status is { } status ? new RpcException(status, _trailers ?? new Metadata(), ex) : Fail(MapException(ex));
+            throw SettledOrMapped(ex);
         }
         finally
         {
@@ -300,7 +300,14 @@ internal sealed class ClientCall<TRequest, TResponse> : IAsyncStreamReader<TResp
                 return early.Code == StatusCode.OK ? null : throw new RpcException(early, _trailers ?? new Metadata());
             }
 
-            _reader = PipeReader.Create(await _response!.Content.ReadAsStreamAsync(_callCts.Token), ReaderOptions);
+            try
+            {
+                _reader = PipeReader.Create(await _response!.Content.ReadAsStreamAsync(_callCts.Token), ReaderOptions);
+            }
+            catch (Exception ex)
+            {
+                throw SettledOrMapped(ex);
+            }
         }
 
         using var linked = cancellationToken.CanBeCanceled
@@ -317,9 +324,7 @@ internal sealed class ClientCall<TRequest, TResponse> : IAsyncStreamReader<TResp
             }
             catch (Exception ex)
             {
-                throw _status is { } s && s.Code != StatusCode.OK
-                    ? new RpcException(s, _trailers ?? new Metadata(), ex)
-                    : Fail(MapException(ex));
+                throw SettledOrMapped(ex);
             }
 
             var buffer = result.Buffer;
@@ -356,6 +361,12 @@ internal sealed class ClientCall<TRequest, TResponse> : IAsyncStreamReader<TResp
             _reader.AdvanceTo(buffer.Start, buffer.End);
         }
     }
+
+    /// <summary>The exception for a transport failure: the status the call already settled on, else the failure's own.</summary>
+    private RpcException SettledOrMapped(Exception ex) =>
+        _status is { } settled && settled.Code != StatusCode.OK
+            ? new RpcException(settled, _trailers ?? new Metadata(), ex)
+            : Fail(MapException(ex));
 
     /// <summary>Settles the call with a status the client decided on, resetting the stream, and returns the exception to throw.</summary>
     private RpcException Fail(Status status)

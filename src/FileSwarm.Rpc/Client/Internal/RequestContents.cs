@@ -78,7 +78,7 @@ internal sealed class PushStreamContent : HttpContent
         // Sends the request headers now, before any message: the server may answer first.
         await stream.FlushAsync(cancellationToken);
         _stream.TrySetResult(stream);
-        await _done.Task;
+        await _done.Task.WaitAsync(cancellationToken);
     }
 
     protected override bool TryComputeLength(out long length)
