@@ -42,6 +42,9 @@ hyperfine --warmup 2 --runs "$runs" -N --export-json results.json --prepare "rm 
   -n "mktorrent -t2" "mktorrent -t2 -l 20 -o mk.torrent content.bin"
 
 # Same handler from both torrent tools (sanity check that they did the same work).
+rm -f fs.torrent mk.torrent
+$cli create content.bin -o fs.torrent --piece-length 1M >/dev/null 2>&1
+mktorrent -t2 -l 20 -o mk.torrent content.bin >/dev/null
 fs_hash="$($cli inspect fs.torrent --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["hash"])')"
 mk_hash="$($cli inspect mk.torrent --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["hash"])')"
 [ "$fs_hash" = "$mk_hash" ] || { echo "info-hash mismatch: fileswarm $fs_hash, mktorrent $mk_hash" >&2; exit 1; }

@@ -5,10 +5,14 @@ namespace FileSwarm.Core.Tests.Infrastructure;
 /// <summary>
 /// Runs a third-party tool as a child process. A missing tool fails the test (never skips): the suites install
 /// their Debian tools with scripts/install-deps.sh, and CI must not pass without them.
+/// Shared as a linked source file by the test projects that run child processes.
 /// </summary>
 public static class ExternalTool
 {
-    public sealed record Result(int ExitCode, string StdOut, string StdErr);
+    public sealed record Result(int ExitCode, string StdOut, string StdErr)
+    {
+        public override string ToString() => $"exit {ExitCode}\nstdout: {StdOut}\nstderr: {StdErr}";
+    }
 
     public static string Require(string name)
     {
@@ -42,6 +46,8 @@ public static class ExternalTool
         }
 
         psi.Environment["LC_ALL"] = "C.UTF-8";
+        psi.Environment["DOTNET_NOLOGO"] = "1";
+        psi.Environment.Remove("FILESWARM_DEBUG");
         using var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {tool}");
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
