@@ -30,6 +30,7 @@ public sealed class FilePieceStore : PieceStore
     private readonly string[] _finalPaths;
     private readonly string[] _partPaths;
     private readonly bool[] _isPart;
+    private readonly bool _someFilesFinal;
     private ContentFileSet _files;
 
     private FilePieceStore(TorrentMetainfo metainfo, string directory, string[] finalPaths, string[] partPaths, bool[] isPart)
@@ -39,12 +40,8 @@ public sealed class FilePieceStore : PieceStore
         _finalPaths = finalPaths;
         _partPaths = partPaths;
         _isPart = isPart;
-        var lengths = metainfo.Files.Select(f => f.Length).ToArray();
-        var anyPart = isPart.Contains(true);
-        _files = new ContentFileSet(
-            Enumerable.Range(0, finalPaths.Length).Select(i => isPart[i] ? partPaths[i] : finalPaths[i]).ToArray(),
-            lengths,
-            (index, path) => OpenContentFile(path, lengths[index], anyPart ? FileAccess.ReadWrite : FileAccess.Read));
+        _someFilesFinal = isPart.Contains(false);
+        _files = OpenFiles();
     }
 
     /// <summary>The download directory everything lives under.</summary>
@@ -146,6 +143,15 @@ public sealed class FilePieceStore : PieceStore
         try
         {
             ObjectDisposedException.ThrowIf(IsDisposed, this);
+            for (var i = 0; _someFilesFinal && i < _isPart.Length; i++)
+            {
+                var file = Metainfo.Files[i];
+                if (!_isPart[i] && file.Length > 0 && offset < file.Offset + file.Length && file.Offset < offset + data.Length)
+                {
+                    throw new InvalidOperationException($"{_finalPaths[i]} exists under its final name and is never written; move it away to download it again");
+                }
+            }
+
             _files.Write(offset, data);
         }
         finally
@@ -167,18 +173,23 @@ public sealed class FilePieceStore : PieceStore
 
             _files.Flush();
             _files.Dispose();
-            for (var i = 0; i < _isPart.Length; i++)
+            try
             {
-                if (_isPart[i])
+                for (var i = 0; i < _isPart.Length; i++)
                 {
-                    // No overwrite: a file that appeared under the final name meanwhile is not ours to replace.
-                    File.Move(_partPaths[i], _finalPaths[i], overwrite: false);
-                    _isPart[i] = false;
+                    if (_isPart[i])
+                    {
+                        // No overwrite: a file that appeared under the final name meanwhile is not ours to replace.
+                        File.Move(_partPaths[i], _finalPaths[i], overwrite: false);
+                        _isPart[i] = false;
+                    }
                 }
             }
-
-            var lengths = Metainfo.Files.Select(f => f.Length).ToArray();
-            _files = new ContentFileSet(_finalPaths, lengths, (index, path) => OpenContentFile(path, lengths[index], FileAccess.Read));
+            finally
+            {
+                // Also after a failed rename, so the store keeps serving and a later VerifyAll can retry.
+                _files = OpenFiles();
+            }
         }
         finally
         {
@@ -203,6 +214,17 @@ public sealed class FilePieceStore : PieceStore
 
             _filesLock.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Opens every file under its current name. Files under a final name are opened read-only: they are either
+    /// complete content or someone else's file, and neither is ever written.
+    /// </summary>
+    private ContentFileSet OpenFiles()
+    {
+        var lengths = Metainfo.Files.Select(f => f.Length).ToArray();
+        var paths = Enumerable.Range(0, _finalPaths.Length).Select(i => _isPart[i] ? _partPaths[i] : _finalPaths[i]).ToArray();
+        return new ContentFileSet(paths, lengths, (index, path) => OpenContentFile(path, lengths[index], _isPart[index] ? FileAccess.ReadWrite : FileAccess.Read));
     }
 
     private static SafeFileHandle OpenContentFile(string path, long length, FileAccess access)

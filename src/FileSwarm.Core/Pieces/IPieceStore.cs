@@ -27,7 +27,8 @@ public interface IPieceStore : IDisposable
 
     /// <summary>
     /// Checks the piece's stored bytes against its SHA-1 and records the result: present when they match, absent
-    /// otherwise. When this completes the content, the store finalises it before returning.
+    /// otherwise. When this completes the content, the store finalises it before returning; if finalising fails
+    /// (<see cref="IOException"/>), the piece stays present and <see cref="VerifyAll"/> retries it.
     /// </summary>
     bool VerifyPiece(int piece);
 

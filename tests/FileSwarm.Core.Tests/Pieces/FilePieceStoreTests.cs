@@ -102,6 +102,49 @@ public sealed class FilePieceStoreTests : PieceStoreConformanceTests
     }
 
     [Fact]
+    public void A_same_size_file_under_a_final_name_is_read_but_never_written()
+    {
+        var (metainfo, content) = MultiFileContent();
+        var stranger = Temp.WriteFile("downloads/content/dir/file0", new byte[10_000]);
+        using var store = FilePieceStore.Open(metainfo, Downloads);
+        Assert.Equal(0, store.VerifyAll());
+        var error = Assert.Throws<InvalidOperationException>(() => WritePiece(store, content, 0));
+        Assert.Contains("never written", error.Message, StringComparison.Ordinal);
+        Assert.Equal(new byte[10_000], File.ReadAllBytes(stranger));
+
+        // Pieces that do not touch it download normally.
+        WritePiece(store, content, 2);
+        Assert.True(store.VerifyPiece(2));
+    }
+
+    [Fact]
+    public void A_failed_rename_leaves_the_store_serving_and_a_later_verify_finishes()
+    {
+        var (metainfo, content) = MultiFileContent();
+        using var store = FilePieceStore.Open(metainfo, Downloads);
+        for (var piece = 0; piece < metainfo.PieceCount - 1; piece++)
+        {
+            WritePiece(store, content, piece);
+            Assert.True(store.VerifyPiece(piece));
+        }
+
+        var last = metainfo.PieceCount - 1;
+        WritePiece(store, content, last);
+        var squatter = Temp.WriteFile("downloads/content/dir/file3", "squatter"u8);
+        Assert.ThrowsAny<IOException>(() => store.VerifyPiece(last));
+        Assert.Equal("squatter"u8.ToArray(), File.ReadAllBytes(squatter));
+        var buffer = new byte[16];
+        store.ReadBlock(0, 0, buffer);
+        Assert.Equal(content.AsSpan(0, 16).ToArray(), buffer);
+
+        File.Delete(squatter);
+        Assert.Equal(metainfo.PieceCount, store.VerifyAll());
+        Assert.True(store.IsComplete);
+        Assert.Empty(Directory.EnumerateFiles(Downloads, "*.part", SearchOption.AllDirectories));
+        Assert.Equal(content, store.FinalPaths.SelectMany(File.ReadAllBytes).ToArray());
+    }
+
+    [Fact]
     public void A_symbolic_link_in_the_download_directory_is_not_followed()
     {
         var (metainfo, _) = MultiFileContent();
