@@ -109,6 +109,7 @@ public sealed partial class Download
                 }
 
                 session.Status = PeerStatus.Connected;
+                session.EverConnected = true;
                 session.Failure = null;
                 session.SessionCts = CancellationTokenSource.CreateLinkedTokenSource(_runToken);
                 starting.Add(session);

@@ -12,6 +12,9 @@ public sealed partial class Download
 {
     private const int RateLimiterChunk = 16 * 1024;
 
+    /// <summary>Requests cancelled because another peer delivered the same block first (endgame losers).</summary>
+    public int EndgameCancellations { get; private set; }
+
     private async Task RunLaneAsync(PeerSession session, IRemotePeer remote, CancellationToken token)
     {
         while (!token.IsCancellationRequested)
@@ -158,6 +161,7 @@ public sealed partial class Download
                 {
                     other.Superseded = true;
                     cancel.Add(other.Cancellation);
+                    EndgameCancellations++;
                 }
             }
         }
@@ -297,7 +301,10 @@ public sealed partial class Download
         }
     }
 
-    /// <summary>Takes the block's bytes from the download rate limiter before the request goes out.</summary>
+    /// <summary>
+    /// Takes the block's bytes from the download rate limiter before the request goes out. A limiter that cannot
+    /// grant that many at once (a burst smaller than a block) is asked for smaller chunks.
+    /// </summary>
     private async Task AcquireAsync(int bytes, CancellationToken cancellationToken)
     {
         if (_options.DownloadRateLimiter is not { } limiter)
@@ -305,28 +312,40 @@ public sealed partial class Download
             return;
         }
 
-        using (var lease = await limiter.AcquireAsync(bytes, cancellationToken).ConfigureAwait(false))
-        {
-            if (lease.IsAcquired)
-            {
-                return;
-            }
-        }
-
-        // More than the limiter grants at once (or its queue is full): take the bytes in small chunks.
+        var chunk = bytes;
         var remaining = bytes;
         while (remaining > 0)
         {
-            var chunk = Math.Min(remaining, RateLimiterChunk);
-            using var lease = await limiter.AcquireAsync(chunk, cancellationToken).ConfigureAwait(false);
-            if (lease.IsAcquired)
+            var wanted = Math.Min(chunk, remaining);
+            RateLimitLease lease;
+            try
             {
-                remaining -= chunk;
+                lease = await limiter.AcquireAsync(wanted, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ArgumentOutOfRangeException) when (wanted > 1)
+            {
+                // More permits than the limiter ever holds.
+                chunk = wanted / 2;
                 continue;
             }
 
-            var retry = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromMilliseconds(50);
-            await Task.Delay(retry, _time, cancellationToken).ConfigureAwait(false);
+            using (lease)
+            {
+                if (lease.IsAcquired)
+                {
+                    remaining -= wanted;
+                    continue;
+                }
+
+                if (wanted > RateLimiterChunk)
+                {
+                    chunk = RateLimiterChunk;
+                    continue;
+                }
+
+                var retry = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromMilliseconds(50);
+                await Task.Delay(retry, _time, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 

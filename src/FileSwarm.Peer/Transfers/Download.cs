@@ -86,7 +86,7 @@ public sealed partial class Download
                 TimeSpan? eta = _state == DownloadState.Complete ? TimeSpan.Zero
                     : rate > 0 ? TimeSpan.FromSeconds((total - _completedBytes) / rate) : null;
                 var peers = _sessions.Values
-                    .Where(s => s.Status != PeerStatus.Candidate || s.BytesReceived > 0 || s.Strikes > 0)
+                    .Where(s => s.EverConnected)
                     .Select(s => s.ToStats())
                     .ToArray();
                 return new DownloadProgress(
@@ -255,7 +255,7 @@ public sealed partial class Download
         long bytes;
         lock (_sync)
         {
-            peers = [.. _sessions.Values.Where(s => s.BytesReceived > 0 || s.Strikes > 0 || s.Status == PeerStatus.Dropped).Select(s => s.ToStats())];
+            peers = [.. _sessions.Values.Where(s => s.EverConnected).Select(s => s.ToStats())];
             bytes = _bytesReceived;
         }
 

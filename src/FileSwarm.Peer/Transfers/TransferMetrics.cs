@@ -26,6 +26,8 @@ public sealed class TransferMetrics : IDisposable
     /// <summary>The instance downloads use unless their options name another.</summary>
     public static TransferMetrics Shared { get; } = new();
 
+    internal Meter Meter => _meter;
+
     internal void BytesDownloaded(long bytes) => _bytesDownloaded.Add(bytes);
 
     internal void PieceVerified() => _piecesVerified.Add(1);

@@ -35,6 +35,9 @@ public sealed class FakePeer(string peerId, IPieceStore source) : IRemotePeer
     /// <summary>Requests for these pieces never answer; they end only when cancelled.</summary>
     public Func<int, bool>? Hang { get; set; }
 
+    /// <summary>Runs before each block is served (e.g. to move a fake clock).</summary>
+    public Action? OnServe { get; set; }
+
     /// <summary>What the swarm says it holds; null for the truth.</summary>
     public Bitfield? Advertised { get; set; }
 
@@ -93,6 +96,7 @@ public sealed class FakePeer(string peerId, IPieceStore source) : IRemotePeer
         }
 
         cancellationToken.ThrowIfCancellationRequested();
+        OnServe?.Invoke();
         if (!Source.HasPiece(piece))
         {
             throw new RpcException(StatusCode.FailedPrecondition, $"no piece {piece}");

@@ -42,6 +42,9 @@ internal sealed class PeerSession(SwarmPeer info)
 
     public int Strikes { get; set; }
 
+    /// <summary>Connected at least once: it belongs in the progress report.</summary>
+    public bool EverConnected { get; set; }
+
     public long BytesReceived { get; set; }
 
     public int PiecesReceived { get; set; }
