@@ -37,6 +37,11 @@ public sealed class Cluster : IAsyncDisposable
         try
         {
             await body();
+
+            // An error logged by any process fails the test, even when everything else looked right.
+            var errors = Log.Lines.Where(l => l.Contains("] fail: ", StringComparison.Ordinal) || l.Contains("] crit: ", StringComparison.Ordinal)
+                || l.Contains("internal error", StringComparison.Ordinal)).ToList();
+            Assert.True(errors.Count == 0, "unexpected error logs:" + Environment.NewLine + string.Join(Environment.NewLine, errors));
         }
         catch
         {
