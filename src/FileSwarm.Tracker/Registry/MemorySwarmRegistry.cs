@@ -1,0 +1,232 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using FileSwarm.Core;
+using FileSwarm.Core.Metainfo;
+using FileSwarm.Core.Pieces;
+using FileSwarm.Tracker.Registry.Internal;
+
+namespace FileSwarm.Tracker.Registry;
+
+/// <summary>
+/// The registry in process memory: the default for a single tracker process. Thread-safe; each swarm has its own
+/// lock, and the catalog is an immutable sorted set swapped on registration so that listings never block.
+/// Expiry uses <see cref="TimeProvider.GetTimestamp"/>, so wall-clock jumps do not expire or revive peers.
+/// </summary>
+public sealed class MemorySwarmRegistry : ISwarmRegistry
+{
+    private readonly SwarmRegistryOptions _options;
+    private readonly TimeProvider _time;
+    private readonly long _ttlTicks;
+    private readonly Lock _catalogGate = new();
+    private readonly ConcurrentDictionary<Sha1Hash, CatalogFile> _byInfoHash = new();
+    private readonly ConcurrentDictionary<Sha1Hash, CatalogFile> _byContentSha1 = new();
+    private readonly ConcurrentDictionary<Sha1Hash, MemorySwarm> _swarms = new();
+    private ImmutableSortedSet<CatalogFile> _ordered = ImmutableSortedSet.Create(CatalogOrder.Files);
+
+    public MemorySwarmRegistry(SwarmRegistryOptions? options = null, TimeProvider? timeProvider = null)
+    {
+        _options = options ?? new SwarmRegistryOptions();
+        _options.Validate();
+        _time = timeProvider ?? TimeProvider.System;
+        _ttlTicks = (long)Math.Min(long.MaxValue / 2, _options.PeerTtl.TotalSeconds * _time.TimestampFrequency);
+    }
+
+    public ValueTask<RegisterResult> RegisterFileAsync(TorrentMetainfo metainfo, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(metainfo);
+        if (_byInfoHash.TryGetValue(metainfo.InfoHash, out var existing))
+        {
+            return ValueTask.FromResult(new RegisterResult(existing, false));
+        }
+
+        var file = CatalogFile.From(metainfo);
+        lock (_catalogGate)
+        {
+            if (_byInfoHash.TryGetValue(file.InfoHash, out existing))
+            {
+                return ValueTask.FromResult(new RegisterResult(existing, false));
+            }
+
+            if (file.ContentSha1 is { } sha1)
+            {
+                _byContentSha1.TryAdd(sha1, file);
+            }
+
+            _ordered = _ordered.Add(file);
+            _byInfoHash[file.InfoHash] = file;
+        }
+
+        return ValueTask.FromResult(new RegisterResult(file, true));
+    }
+
+    public ValueTask<CatalogFile?> FindFileAsync(Sha1Hash hash, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(_byInfoHash.TryGetValue(hash, out var file) || _byContentSha1.TryGetValue(hash, out file) ? file : null);
+
+    /// <remarks>
+    /// Without a filter a page costs O(page × log catalog). With one it scans the catalog to count the matches: fine
+    /// for catalogs of handlers (thousands, not the millions of peer entries that swarms can hold).
+    /// </remarks>
+    public ValueTask<FilePage> ListFilesAsync(FileQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1);
+        var snapshot = _ordered;
+        var start = 0;
+        if (query.After is { } after)
+        {
+            var probe = new CatalogFile(after.InfoHash, null, after.Name, 0, 0, 0, ReadOnlyMemory<byte>.Empty);
+            var found = snapshot.IndexOf(probe);
+            start = found >= 0 ? found + 1 : ~found;
+        }
+
+        var page = new List<CatalogFile>(Math.Min(query.Limit, snapshot.Count));
+        FileCursor? next = null;
+        long total;
+        if (string.IsNullOrEmpty(query.NameFilter))
+        {
+            total = snapshot.Count;
+            for (var i = start; i < snapshot.Count && page.Count < query.Limit; i++)
+            {
+                page.Add(snapshot[i]);
+            }
+
+            if (start + page.Count < snapshot.Count)
+            {
+                next = CursorOf(page);
+            }
+        }
+        else
+        {
+            total = 0;
+            var index = 0;
+            foreach (var file in snapshot)
+            {
+                if (!file.Name.Contains(query.NameFilter, StringComparison.OrdinalIgnoreCase))
+                {
+                    index++;
+                    continue;
+                }
+
+                total++;
+                if (index >= start)
+                {
+                    if (page.Count < query.Limit)
+                    {
+                        page.Add(file);
+                    }
+                    else
+                    {
+                        next ??= CursorOf(page);
+                    }
+                }
+
+                index++;
+            }
+        }
+
+        return ValueTask.FromResult(new FilePage(page, total, next));
+    }
+
+    public ValueTask<AnnounceResult?> AnnounceAsync(PeerAnnouncement announcement, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(announcement);
+        ArgumentOutOfRangeException.ThrowIfNegative(announcement.NumWant);
+        if (!_byInfoHash.TryGetValue(announcement.InfoHash, out var file))
+        {
+            return ValueTask.FromResult<AnnounceResult?>(null);
+        }
+
+        var pieces = announcement.Complete ? ReadOnlySpan<byte>.Empty : announcement.Pieces.Span;
+        if (!announcement.Complete && pieces.Length != Bitfield.ByteCount(file.PieceCount))
+        {
+            throw new ArgumentException($"a bitfield for {file.PieceCount} pieces is {Bitfield.ByteCount(file.PieceCount)} bytes, not {pieces.Length}", nameof(announcement));
+        }
+
+        var identity = PeerIdentity.Encode(announcement.PeerId, announcement.Address);
+        var now = _time.GetTimestamp();
+        while (true)
+        {
+            var swarm = _swarms.GetOrAdd(announcement.InfoHash, static _ => new MemorySwarm());
+            lock (swarm.Gate)
+            {
+                if (swarm.Retired)
+                {
+                    continue;
+                }
+
+                var self = swarm.Upsert(identity, announcement.Complete, pieces, now, _options.MaxPeersPerSwarm);
+                var peers = swarm.Select(self, announcement.Complete, pieces, announcement.NumWant, _options.AnnounceScanLimit, now - _ttlTicks);
+                return ValueTask.FromResult<AnnounceResult?>(new AnnounceResult(peers, swarm.Counts));
+            }
+        }
+    }
+
+    public ValueTask<SwarmCounts?> RemovePeerAsync(Sha1Hash infoHash, string peerId, CancellationToken cancellationToken = default)
+    {
+        var key = PeerIdentity.EncodeIdOnly(peerId);
+        if (!_byInfoHash.ContainsKey(infoHash))
+        {
+            return ValueTask.FromResult<SwarmCounts?>(null);
+        }
+
+        if (!_swarms.TryGetValue(infoHash, out var swarm))
+        {
+            return ValueTask.FromResult<SwarmCounts?>(default(SwarmCounts));
+        }
+
+        lock (swarm.Gate)
+        {
+            swarm.Remove(key);
+            var counts = swarm.Counts;
+            RetireIfEmpty(infoHash, swarm);
+            return ValueTask.FromResult<SwarmCounts?>(counts);
+        }
+    }
+
+    /// <remarks>O(entries), one swarm's lock at a time, so announces to other swarms go on meanwhile.</remarks>
+    public ValueTask<int> SweepAsync(CancellationToken cancellationToken = default)
+    {
+        var expiredAtOrBefore = _time.GetTimestamp() - _ttlTicks;
+        var removed = 0;
+        foreach (var (infoHash, swarm) in _swarms)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            lock (swarm.Gate)
+            {
+                removed += swarm.RemoveExpired(expiredAtOrBefore);
+                RetireIfEmpty(infoHash, swarm);
+            }
+        }
+
+        return ValueTask.FromResult(removed);
+    }
+
+    public ValueTask<RegistryStats> GetStatsAsync(CancellationToken cancellationToken = default)
+    {
+        long swarms = 0, peers = 0;
+        foreach (var swarm in _swarms.Values)
+        {
+            swarms++;
+            peers += swarm.Count;
+        }
+
+        return ValueTask.FromResult(new RegistryStats(_byInfoHash.Count, swarms, peers));
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    /// <summary>The swarm object of a file, for tests that check memory is released.</summary>
+    internal MemorySwarm? SwarmOf(Sha1Hash infoHash) => _swarms.TryGetValue(infoHash, out var swarm) ? swarm : null;
+
+    private static FileCursor CursorOf(List<CatalogFile> page) => new(page[^1].Name, page[^1].InfoHash);
+
+    /// <summary>Under the swarm's gate: drops an empty swarm, marking it so that an announce holding it starts over.</summary>
+    private void RetireIfEmpty(Sha1Hash infoHash, MemorySwarm swarm)
+    {
+        if (swarm.Count == 0)
+        {
+            swarm.Retired = true;
+            _swarms.TryRemove(new KeyValuePair<Sha1Hash, MemorySwarm>(infoHash, swarm));
+        }
+    }
+}

@@ -1,0 +1,25 @@
+using Microsoft.Extensions.Logging;
+
+namespace FileSwarm.Tracker;
+
+/// <summary>The tracker's log messages, source-generated.</summary>
+internal static partial class TrackerLog
+{
+    [LoggerMessage(1, LogLevel.Information, "Tracker listening on {Address} (announce interval {IntervalSeconds} s, peer TTL {TtlSeconds} s)")]
+    public static partial void Started(this ILogger logger, string address, double intervalSeconds, double ttlSeconds);
+
+    [LoggerMessage(2, LogLevel.Information, "Registered {Name} ({InfoHash})")]
+    public static partial void FileRegistered(this ILogger logger, string name, string infoHash);
+
+    [LoggerMessage(3, LogLevel.Debug, "{Method} rejected: {Reason}")]
+    public static partial void RequestRejected(this ILogger logger, string method, string reason);
+
+    [LoggerMessage(4, LogLevel.Debug, "Swept {Removed} expired peers; {Peers} peer entries in {Swarms} swarms remain")]
+    public static partial void Swept(this ILogger logger, int removed, long peers, long swarms);
+
+    [LoggerMessage(5, LogLevel.Error, "Sweeping expired peers failed")]
+    public static partial void SweepFailed(this ILogger logger, Exception exception);
+
+    [LoggerMessage(6, LogLevel.Information, "Tracker stopped")]
+    public static partial void Stopped(this ILogger logger);
+}
