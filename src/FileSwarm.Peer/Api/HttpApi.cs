@@ -87,6 +87,8 @@ public sealed partial class HttpApi : IAsyncDisposable
         routes.MapPost("/download", DownloadAsync);
         routes.MapGet("/downloads", ListDownloadsAsync);
         routes.MapGet("/downloads/{key}", GetDownloadAsync);
+        routes.MapGet("/library", ListLibraryAsync);
+        routes.MapGet("/openapi.json", OpenApiAsync);
     }
 
     /// <summary>Access checks, and the one place where failures become HTTP error responses.</summary>
