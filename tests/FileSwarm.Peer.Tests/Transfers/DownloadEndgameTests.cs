@@ -15,13 +15,17 @@ public sealed class DownloadEndgameTests
         var slow = new FakePeer("slow", file.Seed()) { Hang = _ => true };
         var fast = new FakePeer("fast", file.Seed());
         var options = DownloadTests.FastOptions() with { RequestTimeout = TimeSpan.FromHours(1) };
+        var swarm = new FakeSwarm(slow);
         using var store = file.Empty();
-        var download = new Download(store, new FakeSwarm(slow, fast), new FakeConnector(slow, fast), options, NullLogger.Instance);
+        var download = new Download(store, swarm, new FakeConnector(slow, fast), options, NullLogger.Instance);
+        var run = download.RunAsync(CancellationToken.None);
 
-        var progress = await DownloadTests.RunAsync(download);
+        await Poll.UntilAsync(() => slow.Requests == options.RequestsPerPeer, "the slow peer holds a full set of requests");
+        swarm.Peers = [slow, fast];
+        await Poll.WithinAsync(run, "the download");
+        var progress = download.Progress;
 
         Assert.Equal(file.Content, store.Content.ToArray());
-        Assert.True(slow.Requests > 0, "the slow peer was asked");
         Assert.True(download.EndgameCancellations > 0, "losers were cancelled");
         await Poll.UntilAsync(() => slow.Cancellations == slow.Requests, "every request to the slow peer was cancelled");
         var stats = progress.Peers.Single(p => p.PeerId == "slow");
@@ -35,8 +39,17 @@ public sealed class DownloadEndgameTests
         var file = TestFile.Create(64 * 4096, 4096, seed: 22);
         var seeder = new FakePeer("seeder", file.Seed());
         // Each block served moves the clock a quarter of the announce interval: about 16 intervals in all.
-        seeder.OnServe = () => time.Advance(TimeSpan.FromMilliseconds(250));
         var swarm = new FakeSwarm(seeder);
+        var served = 0;
+        seeder.OnServe = () =>
+        {
+            time.Advance(TimeSpan.FromMilliseconds(250));
+            if (Interlocked.Increment(ref served) == 32)
+            {
+                // Halfway (8 s on the fake clock) an update must have gone out, however the threads were scheduled.
+                Assert.True(SpinWait.SpinUntil(() => swarm.Announces.Any(a => a.Event == SwarmEvent.Update), Poll.DefaultTimeout));
+            }
+        };
         var options = DownloadTests.FastOptions() with
         {
             ProgressAnnounceInterval = TimeSpan.FromSeconds(1),

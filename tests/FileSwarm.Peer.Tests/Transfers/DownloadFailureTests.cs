@@ -15,10 +15,18 @@ public sealed class DownloadFailureTests
         var corrupt = new FakePeer("corrupt", file.Seed()) { Corrupt = true };
         var options = DownloadTests.FastOptions() with { StrikesBeforeDrop = 3 };
         using var counts = new MetricCounts(options.Metrics!);
+        var swarm = new FakeSwarm(corrupt);
         using var store = file.Empty();
-        var download = new Download(store, new FakeSwarm(honest, corrupt), new FakeConnector(honest, corrupt), options, NullLogger.Instance);
+        var download = new Download(store, swarm, new FakeConnector(honest, corrupt), options, NullLogger.Instance);
+        var run = download.RunAsync(CancellationToken.None);
 
-        var progress = await DownloadTests.RunAsync(download);
+        // Alone, the corrupting peer supplies every block of its pieces: each bad piece is a strike.
+        await Poll.UntilAsync(() => download.Progress.Peers.Any(p => p is { PeerId: "corrupt", Dropped: true }), "the corrupting peer is dropped");
+        var requestsWhenDropped = corrupt.Requests;
+        swarm.Peers = [corrupt, honest];
+        await Poll.WithinAsync(run, "the download");
+        var progress = download.Progress;
+        Assert.Equal(requestsWhenDropped, corrupt.Requests);
 
         Assert.Equal(file.Content, store.Content.ToArray());
         var bad = progress.Peers.Single(p => p.PeerId == "corrupt");
@@ -38,10 +46,15 @@ public sealed class DownloadFailureTests
         var file = TestFile.Create(32 * 8192, 8192, seed: 12);
         var honest = new FakePeer("honest", file.Seed());
         var broken = new FakePeer("broken", file.Seed()) { WrongLength = true };
+        var swarm = new FakeSwarm(broken);
         using var store = file.Empty();
-        var download = new Download(store, new FakeSwarm(honest, broken), new FakeConnector(honest, broken), DownloadTests.FastOptions(), NullLogger.Instance);
+        var download = new Download(store, swarm, new FakeConnector(honest, broken), DownloadTests.FastOptions(), NullLogger.Instance);
+        var run = download.RunAsync(CancellationToken.None);
 
-        var progress = await DownloadTests.RunAsync(download);
+        await Poll.UntilAsync(() => download.Progress.Peers.Any(p => p is { PeerId: "broken", Dropped: true }), "the broken peer is dropped");
+        swarm.Peers = [broken, honest];
+        await Poll.WithinAsync(run, "the download");
+        var progress = download.Progress;
 
         Assert.Equal(file.Content, store.Content.ToArray());
         var bad = progress.Peers.Single(p => p.PeerId == "broken");
@@ -55,13 +68,17 @@ public sealed class DownloadFailureTests
         var file = TestFile.Create(48 * 8192, 8192, seed: 13);
         var flaky = new FakePeer("flaky", file.Seed()) { FailAfterBlocks = 10 };
         var steady = new FakePeer("steady", file.Seed());
+        var swarm = new FakeSwarm(flaky);
         using var store = file.Empty();
-        var download = new Download(store, new FakeSwarm(flaky, steady), new FakeConnector(flaky, steady), DownloadTests.FastOptions(), NullLogger.Instance);
+        var download = new Download(store, swarm, new FakeConnector(flaky, steady), DownloadTests.FastOptions(), NullLogger.Instance);
+        var run = download.RunAsync(CancellationToken.None);
 
-        var progress = await DownloadTests.RunAsync(download);
+        await Poll.UntilAsync(() => flaky.Requests > flaky.BlocksServed, "requests to the flaky peer fail");
+        swarm.Peers = [flaky, steady];
+        await Poll.WithinAsync(run, "the download");
+        var progress = download.Progress;
 
         Assert.Equal(file.Content, store.Content.ToArray());
-        Assert.True(flaky.Requests > flaky.BlocksServed, "some requests to the flaky peer failed");
         Assert.True(progress.Peers.Single(p => p.PeerId == "flaky").BytesReceived <= 10 * 4096);
         // Every block counted once: the failed ones came from the steady peer.
         Assert.Equal(file.Metainfo.TotalLength, progress.Peers.Sum(p => p.BytesReceived));
