@@ -52,14 +52,14 @@ public class BencodePropertyTests
     [Fact]
     public void Random_bytes_only_ever_raise_a_format_error() =>
         Properties.Check(Prop.ForAll(Gen.Choose(0, 255).Select(b => (byte)b).ArrayOf().ToArbitrary(), bytes =>
-            ParsesOrFailsCleanly(bytes)), maxTest: 2000);
+            ParsesOrFailsCleanly(bytes) && TorrentParsesOrFailsCleanly(bytes)), maxTest: 2000);
 
     [Fact]
     public void Bencode_like_noise_only_ever_raises_a_format_error()
     {
         // Random bytes rarely get past the first byte; this alphabet reaches deep into the parser.
         var alphabet = "ild e:0123456789-x"u8.ToArray();
-        Properties.Check(Prop.ForAll(Gen.Elements(alphabet).ArrayOf().ToArbitrary(), bytes => ParsesOrFailsCleanly(bytes)), maxTest: 3000);
+        Properties.Check(Prop.ForAll(Gen.Elements(alphabet).ArrayOf().ToArbitrary(), bytes => ParsesOrFailsCleanly(bytes) && TorrentParsesOrFailsCleanly(bytes)), maxTest: 3000);
     }
 
     [Fact]
