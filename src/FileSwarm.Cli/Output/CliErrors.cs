@@ -54,6 +54,8 @@ internal static class CliErrors
     private static string? Describe(Exception e) => e switch
     {
         UserErrorException user => user.Message,
+        Client.PeerApiException api => api.Message,
+        Config.ConfigException config => config.Message,
         BencodeFormatException bencode => $"not a valid .torrent file: {bencode.Message}",
         MetainfoFormatException metainfo => metainfo.Message,
         FileNotFoundException or DirectoryNotFoundException => e.Message,
