@@ -5,11 +5,11 @@ using System.Security.Cryptography;
 namespace FileSwarm.Core.Internal;
 
 /// <summary>
-/// One streaming pass over content that yields piece SHA-1s and the whole-content SHA-1 together.
-/// A reader thread fills chunk buffers (whole pieces each) with large positional reads; the whole-content SHA-1,
-/// which is inherently sequential, runs on its own thread in content order, while piece hashing of any chunk runs
-/// on the remaining threads. Chunks are recycled through a small fixed pool, so memory is bounded and nothing is
-/// allocated per piece: piece digests go straight into the result array.
+/// One streaming pass over content that yields piece SHA-1s and the whole-content SHA-1 together; every byte is
+/// read once, with large positional reads of whole pieces into pooled chunk buffers. The whole-content SHA-1 is
+/// inherently sequential, so one thread reads in order and computes it while the other threads hash the pieces
+/// of the same buffers; without it, every thread reads and hashes chunks of its own. Buffers come from a small
+/// fixed pool, so memory is bounded, and nothing is allocated per piece: digests go straight into the result.
 /// </summary>
 internal sealed class HashingPipeline
 {
@@ -79,25 +79,67 @@ internal sealed class HashingPipeline
 
     private Sha1Hash? RunParallel(CancellationToken cancellationToken)
     {
-        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var token = failed.Token;
+        using var workers = new WorkerGroup(cancellationToken);
+        Sha1Hash? wholeHash = null;
+        if (_contentSha1)
+        {
+            wholeHash = RunSequenced(workers);
+        }
+        else
+        {
+            RunIndependent(workers);
+        }
+
+        workers.ThrowIfFailed(cancellationToken);
+        return wholeHash;
+    }
+
+    /// <summary>
+    /// Without the whole-content hash, chunks are independent: each worker claims the next chunk, reads it and
+    /// hashes its pieces. No hand-offs, and every byte is still read exactly once.
+    /// </summary>
+    private void RunIndependent(WorkerGroup workers)
+    {
+        var chunkCount = (_content.TotalLength + _chunkSize - 1) / _chunkSize;
+        long next = -1;
+        workers.Run(_pieceThreads, "fileswarm-hash-pieces", token =>
+        {
+            var chunk = new Chunk(ArrayPool<byte>.Shared.Rent(_chunkSize));
+            try
+            {
+                for (var index = Interlocked.Increment(ref next); index < chunkCount; index = Interlocked.Increment(ref next))
+                {
+                    token.ThrowIfCancellationRequested();
+                    chunk.Offset = index * _chunkSize;
+                    chunk.Length = (int)Math.Min(_chunkSize, _content.TotalLength - chunk.Offset);
+                    _content.Read(chunk.Offset, chunk.Data);
+                    HashPieces(chunk);
+                    ReportProgress(chunk.Length);
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(chunk.Buffer);
+            }
+        });
+        workers.Join();
+    }
+
+    /// <summary>
+    /// With the whole-content hash, this thread reads the chunks in order and feeds that sequential hash, while
+    /// the workers hash the pieces of the same buffers. A chunk goes back to the small fixed pool when both are done.
+    /// </summary>
+    private Sha1Hash? RunSequenced(WorkerGroup workers)
+    {
+        var token = workers.Token;
         var chunkCount = _pieceThreads + 3;
         using var free = new BlockingCollection<Chunk>(new ConcurrentQueue<Chunk>(), chunkCount);
         using var forPieces = new BlockingCollection<Chunk>(new ConcurrentQueue<Chunk>(), chunkCount);
-        using var forWhole = new BlockingCollection<Chunk>(new ConcurrentQueue<Chunk>(), chunkCount);
         var chunks = new Chunk[chunkCount];
         for (var i = 0; i < chunkCount; i++)
         {
             chunks[i] = new Chunk(ArrayPool<byte>.Shared.Rent(_chunkSize));
             free.Add(chunks[i], CancellationToken.None);
-        }
-
-        Sha1Hash? wholeHash = null;
-        Exception? firstError = null;
-        void Fail(Exception e)
-        {
-            Interlocked.CompareExchange(ref firstError, e, null);
-            failed.Cancel();
         }
 
         void Release(Chunk chunk)
@@ -109,109 +151,45 @@ internal sealed class HashingPipeline
             }
         }
 
-        var threads = new List<Thread>
+        workers.Run(_pieceThreads, "fileswarm-hash-pieces", workerToken =>
         {
-            new(() =>
+            foreach (var chunk in forPieces.GetConsumingEnumerable(workerToken))
             {
-                try
-                {
-                    for (long offset = 0; offset < _content.TotalLength;)
-                    {
-                        var chunk = free.Take(token);
-                        chunk.Offset = offset;
-                        chunk.Length = (int)Math.Min(_chunkSize, _content.TotalLength - offset);
-                        chunk.Pending = _contentSha1 ? 2 : 1;
-                        _content.Read(offset, chunk.Data);
-                        offset += chunk.Length;
-                        forPieces.Add(chunk, token);
-                        if (_contentSha1)
-                        {
-                            forWhole.Add(chunk, token);
-                        }
-                    }
-                }
-                catch (Exception e) when (e is not OperationCanceledException || !token.IsCancellationRequested)
-                {
-                    Fail(e);
-                }
-                catch (OperationCanceledException)
-                {
-                }
-                finally
-                {
-                    forPieces.CompleteAdding();
-                    forWhole.CompleteAdding();
-                }
-            }) { Name = "fileswarm-hash-read" },
-        };
+                HashPieces(chunk);
+                Release(chunk);
+            }
+        });
 
-        if (_contentSha1)
-        {
-            threads.Add(new Thread(() => Guard(() =>
-            {
-                using var whole = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
-                foreach (var chunk in forWhole.GetConsumingEnumerable(token))
-                {
-                    whole.AppendData(chunk.Data);
-                    Release(chunk);
-                }
-
-                wholeHash = new Sha1Hash(whole.GetHashAndReset());
-            })) { Name = "fileswarm-hash-whole" });
-        }
-
-        for (var i = 0; i < _pieceThreads; i++)
-        {
-            threads.Add(new Thread(() => Guard(() =>
-            {
-                foreach (var chunk in forPieces.GetConsumingEnumerable(token))
-                {
-                    HashPieces(chunk);
-                    Release(chunk);
-                }
-            })) { Name = "fileswarm-hash-pieces" });
-        }
-
-        void Guard(Action body)
+        using var whole = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
+        workers.Guard(() =>
         {
             try
             {
-                body();
+                for (long offset = 0; offset < _content.TotalLength;)
+                {
+                    var chunk = free.Take(token);
+                    chunk.Offset = offset;
+                    chunk.Length = (int)Math.Min(_chunkSize, _content.TotalLength - offset);
+                    chunk.Pending = 2;
+                    _content.Read(offset, chunk.Data);
+                    offset += chunk.Length;
+                    forPieces.Add(chunk, token);
+                    whole.AppendData(chunk.Data);
+                    Release(chunk);
+                }
             }
-            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            finally
             {
+                forPieces.CompleteAdding();
             }
-            catch (Exception e)
-            {
-                Fail(e);
-            }
-        }
-
-        foreach (var thread in threads)
-        {
-            thread.IsBackground = true;
-            thread.Start();
-        }
-
-        foreach (var thread in threads)
-        {
-            thread.Join();
-        }
-
+        });
+        workers.Join();
         foreach (var chunk in chunks)
         {
             ArrayPool<byte>.Shared.Return(chunk.Buffer);
         }
 
-        if (firstError is not null)
-        {
-            throw firstError is IOException or UnauthorizedAccessException
-                ? firstError
-                : new InvalidOperationException("hashing failed", firstError);
-        }
-
-        cancellationToken.ThrowIfCancellationRequested();
-        return wholeHash;
+        return new Sha1Hash(whole.GetHashAndReset());
     }
 
     private void HashPieces(Chunk chunk)
@@ -238,6 +216,65 @@ internal sealed class HashingPipeline
             _bytesDone += bytes;
             _progress.Report(_bytesDone);
         }
+    }
+
+    /// <summary>Dedicated threads that share one cancellation: the first failure cancels the rest and is rethrown.</summary>
+    private sealed class WorkerGroup(CancellationToken cancellationToken) : IDisposable
+    {
+        private readonly CancellationTokenSource _cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        private readonly List<Thread> _threads = [];
+        private Exception? _firstError;
+
+        public CancellationToken Token => _cancel.Token;
+
+        public void Run(int count, string name, Action<CancellationToken> body)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var thread = new Thread(() => Guard(() => body(Token))) { Name = name, IsBackground = true };
+                _threads.Add(thread);
+                thread.Start();
+            }
+        }
+
+        /// <summary>Runs <paramref name="body"/>, recording a failure instead of throwing it.</summary>
+        public void Guard(Action body)
+        {
+            try
+            {
+                body();
+            }
+            catch (OperationCanceledException) when (Token.IsCancellationRequested)
+            {
+            }
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref _firstError, e, null);
+                _cancel.Cancel();
+            }
+        }
+
+        public void Join()
+        {
+            foreach (var thread in _threads)
+            {
+                thread.Join();
+            }
+        }
+
+        public void ThrowIfFailed(CancellationToken cancellationToken)
+        {
+            if (_firstError is not null)
+            {
+                throw _firstError is IOException or UnauthorizedAccessException
+                    ? _firstError
+                    : new InvalidOperationException("hashing failed", _firstError);
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
+        public void Dispose() => _cancel.Dispose();
     }
 
     private sealed class Chunk(byte[] buffer)

@@ -106,6 +106,27 @@ public class PieceHasherTests
         await Assert.ThrowsAsync<FileNotFoundException>(() => PieceHasher.HashFilesAsync([dir.Combine("nope")], 16384));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_file_that_changes_size_while_it_is_hashed_is_an_io_error(bool contentSha1)
+    {
+        using var dir = new TempDirectory();
+        var path = dir.WriteFile("shrinks", TestData.Bytes(4 << 20));
+        var truncated = 0;
+        var progress = new SynchronousProgress<long>(_ =>
+        {
+            if (Interlocked.Exchange(ref truncated, 1) == 0)
+            {
+                using var stream = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
+                stream.SetLength(100_000);
+            }
+        });
+        var options = new PieceHashingOptions { ChunkSize = 65536, ComputeContentSha1 = contentSha1, PieceThreads = 2 };
+        var error = await Assert.ThrowsAsync<IOException>(() => PieceHasher.HashFilesAsync([path], 16384, options, progress));
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Cancellation_stops_hashing()
     {
