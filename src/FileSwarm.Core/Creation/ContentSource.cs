@@ -9,7 +9,8 @@ public sealed record ContentSourceFile(string FullPath, IReadOnlyList<string> Pa
 /// <summary>
 /// The content a handler is created from: one file, or every regular file under a directory. Directory entries
 /// are ordered by the UTF-8 bytes of their '/'-joined relative paths (the order mktorrent uses), so the same
-/// directory always yields the same handler. Symbolic links are not followed.
+/// directory always yields the same handler. Symbolic links inside a directory are not followed; a single file
+/// given as a link is.
 /// </summary>
 public sealed class ContentSource
 {
@@ -45,7 +46,11 @@ public sealed class ContentSource
         if (File.Exists(fullPath))
         {
             CheckName(name, fullPath);
-            return new ContentSource(fullPath, name, false, [new ContentSourceFile(fullPath, [name], new FileInfo(fullPath).Length)]);
+
+            // A link named by the user is followed (its target's bytes are shared under the link's name).
+            var info = new FileInfo(fullPath);
+            var target = info.LinkTarget is null ? info : info.ResolveLinkTarget(returnFinalTarget: true) as FileInfo ?? info;
+            return new ContentSource(fullPath, name, false, [new ContentSourceFile(fullPath, [name], target.Length)]);
         }
 
         if (!Directory.Exists(fullPath))

@@ -12,8 +12,8 @@ public sealed record PieceHashingOptions
     public int? PieceThreads { get; init; }
 
     /// <summary>
-    /// Bytes read at once (default 4 MiB), rounded up to whole pieces. Memory in use is about
-    /// (piece threads + 3) × this.
+    /// Bytes read at once (default 4 MiB), rounded down to whole pieces (at least one). Memory in use is one chunk
+    /// per piece thread, plus three more when the whole-content SHA-1 is computed.
     /// </summary>
     public int ChunkSize { get; init; } = 4 * 1024 * 1024;
 }

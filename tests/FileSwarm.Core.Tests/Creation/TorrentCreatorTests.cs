@@ -94,5 +94,12 @@ public class TorrentCreatorTests
         Directory.CreateSymbolicLink(dir.Combine("tree", "dirlink"), "/etc");
         var metainfo = await TorrentCreator.CreateAsync(dir.Combine("tree"));
         Assert.Equal(["real"], metainfo.Files.Select(f => f.DisplayPath));
+
+        // A single file named through a link is followed, under the link's name.
+        File.CreateSymbolicLink(dir.Combine("alias"), dir.Combine("tree", "real"));
+        var single = await TorrentCreator.CreateAsync(dir.Combine("alias"));
+        Assert.Equal("alias", single.Name);
+        Assert.Equal(3, single.TotalLength);
+        Assert.Equal(Sha1Hash.Compute("abc"u8), single.ContentSha1);
     }
 }
