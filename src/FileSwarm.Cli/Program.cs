@@ -32,6 +32,8 @@ internal static class Program
             root.Subcommands.Add(verb);
         }
 
+        root.Subcommands.Add(ConfigCommand.Build(root, config, () => args));
+
         // No verb on a terminal (`fileswarm`, `fileswarm --peer 8002`): the interactive shell.
         if (!Console.IsInputRedirected && !Console.IsOutputRedirected && (args.Length == 0 || (args[0].StartsWith('-') && !args.Any(a => root.Subcommands.Any(c => c.Name == a))))
             && !args.Any(a => a is "-h" or "--help" or "-?" or "/?" or "--version"))

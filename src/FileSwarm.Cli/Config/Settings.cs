@@ -18,7 +18,7 @@ internal static class Settings
     /// <summary>Options a config file or the environment must not set: they name one run's input or output.</summary>
     private static readonly HashSet<string> NotConfigurable = new(StringComparer.Ordinal)
     {
-        "help", "version", "config", "output", "force", "json", "no-sha1", "piece-length",
+        "help", "version", "config", "output", "force", "json", "no-sha1", "piece-length", "detach",
     };
 
     public static string EnvironmentName(string name) => EnvironmentPrefix + name.ToUpperInvariant().Replace('-', '_');
