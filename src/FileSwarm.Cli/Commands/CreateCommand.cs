@@ -99,6 +99,11 @@ internal static class CreateCommand
             Announce = tracker,
             ComputeContentSha1 = contentSha1,
         };
+        if (TorrentCreator.GetOptionsError(source, options) is { } error)
+        {
+            return CliErrors.Fail(Verb, error);
+        }
+
         var interactive = !json && !Console.IsOutputRedirected;
         var metainfo = await HashingProgress.RunAsync(
             $"hashing {source.Name}",

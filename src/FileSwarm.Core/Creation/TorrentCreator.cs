@@ -10,6 +10,23 @@ public static class TorrentCreator
     public static Task<TorrentMetainfo> CreateAsync(string path, TorrentCreateOptions? options = null, IProgress<long>? progress = null, CancellationToken cancellationToken = default) =>
         CreateAsync(ContentSource.Scan(path), options, progress, cancellationToken);
 
+    /// <summary>Why <paramref name="options"/> cannot create a handler for <paramref name="source"/>, or null when they can.</summary>
+    public static string? GetOptionsError(ContentSource source, TorrentCreateOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(options);
+        var pieceLength = options.PieceLength ?? PieceLengths.ForContentLength(source.TotalLength);
+        if (!PieceLengths.IsValidForCreate(pieceLength, out var reason))
+        {
+            return reason;
+        }
+
+        var pieceCount = PieceLengths.PieceCount(source.TotalLength, pieceLength);
+        return pieceCount > PieceLengths.MaxPieceCount
+            ? $"{source.TotalLength} bytes in pieces of {pieceLength} make {pieceCount} pieces, more than the limit of {PieceLengths.MaxPieceCount}; choose a larger piece length"
+            : null;
+    }
+
     /// <summary>
     /// Hashes the content in one pass and builds the handler. Throws <see cref="ArgumentException"/> for an invalid
     /// piece length and <see cref="IOException"/> when the content cannot be read or changes while it is read.
@@ -18,12 +35,12 @@ public static class TorrentCreator
     {
         ArgumentNullException.ThrowIfNull(source);
         options ??= new TorrentCreateOptions();
-        var pieceLength = options.PieceLength ?? PieceLengths.ForContentLength(source.TotalLength);
-        if (!PieceLengths.IsValidForCreate(pieceLength, out var reason))
+        if (GetOptionsError(source, options) is { } error)
         {
-            throw new ArgumentException(reason, nameof(options));
+            throw new ArgumentException(error, nameof(options));
         }
 
+        var pieceLength = options.PieceLength ?? PieceLengths.ForContentLength(source.TotalLength);
         var hashes = await PieceHasher.HashFilesAsync(
             source.Files.Select(f => f.FullPath).ToArray(),
             pieceLength,

@@ -75,6 +75,22 @@ public class TorrentCreatorTests
     }
 
     [Fact]
+    public async Task Too_many_pieces_are_refused_before_hashing()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.Combine("sparse");
+        using (var file = File.Create(path))
+        {
+            file.SetLength(((long)PieceLengths.MaxPieceCount * 16384) + 1); // sparse: nothing is written
+        }
+
+        var source = ContentSource.Scan(path);
+        Assert.Contains("more than the limit", TorrentCreator.GetOptionsError(source, new TorrentCreateOptions { PieceLength = 16384 }), StringComparison.Ordinal);
+        Assert.Null(TorrentCreator.GetOptionsError(source, new TorrentCreateOptions()));
+        await Assert.ThrowsAsync<ArgumentException>(() => TorrentCreator.CreateAsync(source, new TorrentCreateOptions { PieceLength = 16384 }));
+    }
+
+    [Fact]
     public void Scanning_refuses_missing_paths_empty_directories_and_unsafe_names()
     {
         using var dir = new TempDirectory();
