@@ -23,6 +23,7 @@ internal static class Program
             config,
             CreateCommand.Build(),
             InspectCommand.Build(),
+            TrackerCommand.Build(),
             PeerCommand.Build(),
             ShellCommand.Build(),
             DemoCommand.Build(),

@@ -27,6 +27,9 @@ public sealed class TrackerMetrics : IDisposable
         _meter.CreateObservableGauge("fileswarm.tracker.peers", () => Volatile.Read(ref _peers), "{peer}", "Peer entries in all swarms.");
     }
 
+    /// <summary>The meter of this instance, for listeners that must tell it from others of the same name (tests).</summary>
+    internal Meter Meter => _meter;
+
     public void Announce(string swarmEvent, string outcome) =>
         _announces.Add(1, new KeyValuePair<string, object?>("event", swarmEvent), new KeyValuePair<string, object?>("outcome", outcome));
 
