@@ -24,7 +24,7 @@ internal sealed partial class PeerActions(PeerClient client, TextWriter output, 
             throw new UserErrorException($"{path}: no such file or directory");
         }
 
-        if (!json)
+        if (terminal && !json)
         {
             progress.WriteLine($"sharing {full} (the peer hashes it first)");
         }
