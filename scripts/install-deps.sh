@@ -5,7 +5,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 # Debian packages the tests drive as real third-party implementations.
-apt_packages=(transmission-cli mktorrent etcd-server)
+apt_packages=(transmission-cli mktorrent etcd-server tmux)
 
 missing=()
 for p in "${apt_packages[@]}"; do
