@@ -132,7 +132,7 @@ public sealed partial class EtcdClient : IDisposable
     }
 
     /// <summary>The wait before attempt <paramref name="failures"/> + 1 to reopen a stream: doubling, capped, with jitter.</summary>
-    internal TimeSpan RetryDelay(int failures)
+    public TimeSpan RetryDelay(int failures)
     {
         var max = Options.MaxRetryDelay.TotalMilliseconds;
         var delay = Math.Min(max, Options.MinRetryDelay.TotalMilliseconds * Math.Pow(2, Math.Min(failures, 16)));

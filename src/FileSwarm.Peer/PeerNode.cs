@@ -38,11 +38,10 @@ public sealed class PeerNode : IAsyncDisposable
         Directory.CreateDirectory(options.EffectiveDownloadsDirectory);
 
         _trackerChannel = new RpcChannel(options.TrackerAddress, new RpcChannelOptions { TimeProvider = options.TimeProvider, ConnectTimeout = options.TrackerTimeout });
-        Discovery = new TrackerDiscovery(
-            new TrackerClient(_trackerChannel),
-            () => _identity ?? throw new InvalidOperationException("The peer announces only once its gRPC port is bound."),
-            options.TrackerTimeout,
-            loggerFactory.CreateLogger("FileSwarm.Peer.Discovery"));
+        Func<DiscoveryIdentity> identity = () => _identity ?? throw new InvalidOperationException("The peer announces only once its gRPC port is bound.");
+        Discovery = options.Etcd is { } etcd
+            ? new EtcdDiscovery(etcd, identity, loggerFactory, options.TimeProvider)
+            : new TrackerDiscovery(new TrackerClient(_trackerChannel), identity, options.TrackerTimeout, loggerFactory.CreateLogger("FileSwarm.Peer.Discovery"));
 
         _uploads = new UploadThrottle(options.MaxUploads, options.MaxUploadRate);
         _downloadRate = options.MaxDownloadRate is { } rate ? CreateDownloadLimiter(rate) : null;
@@ -107,6 +106,12 @@ public sealed class PeerNode : IAsyncDisposable
         await _announcer.StopAsync();
         await _rpc.DisposeAsync();
         await _library.DisposeAsync();
+        if (Discovery is EtcdDiscovery etcd)
+        {
+            // Revokes the lease: this peer's keys leave etcd now, not when the lease runs out.
+            await etcd.DisposeAsync();
+        }
+
         _logger.Stopped();
     }
 
@@ -125,6 +130,11 @@ public sealed class PeerNode : IAsyncDisposable
     {
         await _rpc.StartAsync(cancellationToken);
         _identity = new DiscoveryIdentity(PeerId, GrpcEndPoint.Port, AdvertiseAddress(Options.Advertise, GrpcEndPoint.Port));
+        if (Discovery is EtcdDiscovery etcd)
+        {
+            await etcd.StartAsync(cancellationToken);
+        }
+
         await _library.RestoreAsync(cancellationToken);
         _announcer.Start();
         await _http.StartAsync(cancellationToken);

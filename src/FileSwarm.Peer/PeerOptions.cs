@@ -23,6 +23,9 @@ public sealed record PeerOptions
     /// <summary>The tracker's address.</summary>
     public Uri TrackerAddress { get; init; } = new($"http://127.0.0.1:{DefaultTrackerPort}");
 
+    /// <summary>When set, discovery goes through etcd (<c>--etcd</c>) instead of <see cref="TrackerAddress"/>.</summary>
+    public Discovery.EtcdDiscoveryOptions? Etcd { get; init; }
+
     /// <summary>The library and the peer's identity live here; see <see cref="DefaultDataDirectory"/>.</summary>
     public required string DataDirectory { get; init; }
 
@@ -96,6 +99,8 @@ public sealed record PeerOptions
         {
             throw new ArgumentException($"--tracker {TrackerAddress}: use http://HOST:PORT");
         }
+
+        Etcd?.Validate();
 
         if (MaxUploadRate is <= 0 || MaxDownloadRate is <= 0)
         {

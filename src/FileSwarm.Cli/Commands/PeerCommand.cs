@@ -53,19 +53,46 @@ internal static class PeerCommand
             HelpName = "SECONDS",
         };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log every piece served and every announce." };
+        var etcd = new Option<string?>("--etcd") { Description = "Discover peers through etcd instead of a tracker: one or more endpoints, e.g. http://127.0.0.1:2379.", HelpName = "URL[,URL]" };
+        var etcdPrefix = new Option<string>("--etcd-prefix") { Description = "Key prefix in etcd; peers that should find each other share it.", HelpName = "PREFIX", DefaultValueFactory = _ => "/fileswarm/v1/" };
+        var etcdTtl = new Option<int>("--etcd-ttl") { Description = "Seconds of the peer's etcd lease: a dead peer stays listed at most this long.", HelpName = "SECONDS", DefaultValueFactory = _ => 10 };
 
         var command = new Command(Verb, "Run a peer: share and download files, serve pieces to other peers, answer the local HTTP API.")
         {
-            http, grpc, tracker, dataDir, downloads, maxUploadRate, maxDownloadRate, maxUploads, advertise, apiToken, shareRoot, announceInterval, verbose,
+            http, grpc, tracker, dataDir, downloads, maxUploadRate, maxDownloadRate, maxUploads, advertise, apiToken, shareRoot, announceInterval, verbose, etcd, etcdPrefix, etcdTtl,
         };
         command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(Verb, () =>
         {
             var grpcEndPoint = parse.GetRequiredValue(grpc);
+            Peer.Discovery.EtcdDiscoveryOptions? etcdOptions = null;
+            if (parse.GetValue(etcd) is { } endpoints)
+            {
+                if (parse.GetResult(tracker) is { Implicit: false })
+                {
+                    return Task.FromResult(CliErrors.Fail(Verb, "--tracker and --etcd exclude each other: discovery goes through one of them"));
+                }
+
+                try
+                {
+                    etcdOptions = new Peer.Discovery.EtcdDiscoveryOptions
+                    {
+                        Endpoints = Etcd.EtcdClientOptions.ParseEndpoints(endpoints),
+                        Prefix = parse.GetRequiredValue(etcdPrefix),
+                        LeaseTtl = TimeSpan.FromSeconds(parse.GetValue(etcdTtl)),
+                    };
+                }
+                catch (ArgumentException e)
+                {
+                    return Task.FromResult(CliErrors.Fail(Verb, e.Message));
+                }
+            }
+
             var options = new PeerOptions
             {
                 HttpEndPoint = parse.GetRequiredValue(http),
                 GrpcEndPoint = grpcEndPoint,
                 TrackerAddress = parse.GetRequiredValue(tracker),
+                Etcd = etcdOptions,
                 DataDirectory = Path.GetFullPath(parse.GetValue(dataDir) ?? PeerOptions.DefaultDataDirectory(grpcEndPoint.Port)),
                 DownloadsDirectory = parse.GetValue(downloads) is { } d ? Path.GetFullPath(d) : null,
                 MaxUploadRate = parse.GetValue(maxUploadRate),
