@@ -72,8 +72,8 @@ internal sealed class DemoRun(long size, long? downloadRate, TextWriter output)
 
         var a = await StartPeerAsync("peer A", work, "peer-a", trackerPort, null, cancellationToken);
         var b = await StartPeerAsync("peer B", work, "peer-b", trackerPort, downloadRate, cancellationToken);
-        Step(2, $"peer A   http {a.Http}, grpc {a.Grpc} (pid {a.Process.Pid})");
-        Detail($"peer B   http {b.Http}, grpc {b.Grpc} (pid {b.Process.Pid}){(downloadRate is { } rate ? $", downloads capped at {Sizes.Format(rate)}/s" : "")}");
+        Step(2, $"peer A   http {a.Http.GetLeftPart(UriPartial.Authority)}, grpc {a.Grpc} (pid {a.Process.Pid})");
+        Detail($"peer B   http {b.Http.GetLeftPart(UriPartial.Authority)}, grpc {b.Grpc} (pid {b.Process.Pid}){(downloadRate is { } rate ? $", downloads capped at {Sizes.Format(rate)}/s" : "")}");
 
         var content = Path.Join(work, "content", FileName);
         var sha1 = await WriteRandomFileAsync(content, size, cancellationToken);
