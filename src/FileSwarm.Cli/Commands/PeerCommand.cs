@@ -127,7 +127,16 @@ internal static class PeerCommand
             .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace)
             .AddFilter("Microsoft", LogLevel.Warning)
             .AddFilter("FileSwarm.Rpc", LogLevel.Warning));
-        var node = await PeerNode.StartAsync(options, loggerFactory, cancellationToken);
+        PeerNode node;
+        try
+        {
+            node = await PeerNode.StartAsync(options, loggerFactory, cancellationToken);
+        }
+        catch (Etcd.EtcdException e)
+        {
+            return CliErrors.Fail(Verb, e.Message);
+        }
+
         await using (node)
         {
             Console.Out.WriteLine($"peer http listening on {node.HttpAddress}");

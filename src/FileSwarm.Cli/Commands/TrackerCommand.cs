@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 
 namespace FileSwarm.Cli.Commands;
 
-/// <summary><c>fileswarm tracker [--grpc PORT|ADDR:PORT] [--announce-interval SECONDS]</c>: run a tracker until Ctrl-C or SIGTERM.</summary>
+/// <summary><c>fileswarm tracker [--grpc PORT|ADDR:PORT] [--announce-interval SECONDS] [--etcd URL[,URL]]</c>: run a tracker until Ctrl-C or SIGTERM.</summary>
 internal static class TrackerCommand
 {
     private const string Verb = "tracker";
@@ -43,15 +43,20 @@ internal static class TrackerCommand
             },
         };
 
-        var command = new Command(Verb, "Run a tracker: the catalog of handlers and the peers of each file, over gRPC.") { grpc, interval };
+        var etcd = new Option<string?>("--etcd") { Description = "Keep the registry in etcd (one or more endpoints, e.g. http://127.0.0.1:2379), so several trackers serve the same swarms.", HelpName = "URL[,URL]" };
+        var etcdPrefix = new Option<string>("--etcd-prefix") { Description = "Key prefix of the registry in etcd; trackers that share swarms use the same one.", HelpName = "PREFIX", DefaultValueFactory = _ => "/fileswarm/v1/tracker/" };
+
+        var command = new Command(Verb, "Run a tracker: the catalog of handlers and the peers of each file, over gRPC.") { grpc, interval, etcd, etcdPrefix };
         command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(Verb, () => RunAsync(
             parse.GetRequiredValue(grpc),
             TimeSpan.FromSeconds(parse.GetValue(interval)),
+            parse.GetValue(etcd),
+            parse.GetRequiredValue(etcdPrefix),
             cancellationToken)));
         return command;
     }
 
-    private static async Task<int> RunAsync(IPEndPoint endPoint, TimeSpan announceInterval, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(IPEndPoint endPoint, TimeSpan announceInterval, string? etcd, string etcdPrefix, CancellationToken cancellationToken)
     {
         var options = new TrackerOptions { EndPoint = endPoint, AnnounceInterval = announceInterval };
         using var loggerFactory = LoggerFactory.Create(logging => logging
@@ -61,11 +66,20 @@ internal static class TrackerCommand
             .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace)
             .AddFilter("Microsoft", LogLevel.Warning)
             .AddFilter("FileSwarm.Rpc", LogLevel.Warning));
-        await using var tracker = new TrackerServer(options, loggerFactory: loggerFactory);
-        await tracker.StartAsync(cancellationToken);
+        await using var registry = etcd is null ? null : CreateEtcdRegistry(etcd, etcdPrefix, options, loggerFactory);
+        await using var tracker = new TrackerServer(options, registry, loggerFactory);
+        try
+        {
+            await tracker.StartAsync(cancellationToken);
+        }
+        catch (Etcd.EtcdException e)
+        {
+            return CliErrors.Fail(Verb, e.Message);
+        }
+
         Console.Out.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"tracker listening on {tracker.EndPoint} (announce interval {options.AnnounceInterval.TotalSeconds} s, peers expire after {options.EffectivePeerTtl.TotalSeconds} s)"));
+            $"tracker listening on {tracker.EndPoint} (announce interval {options.AnnounceInterval.TotalSeconds} s, peers expire after {options.EffectivePeerTtl.TotalSeconds} s{(registry is null ? "" : $", registry in {registry.Description}")})"));
         Console.Out.Flush();
         try
         {
@@ -79,6 +93,22 @@ internal static class TrackerCommand
         using var grace = new CancellationTokenSource(StopGrace);
         await tracker.StopAsync(grace.Token);
         return CliErrors.Success;
+    }
+
+    private static Tracker.Registry.EtcdSwarmRegistry CreateEtcdRegistry(string endpoints, string prefix, TrackerOptions options, ILoggerFactory loggerFactory)
+    {
+        Etcd.EtcdClientOptions etcdOptions;
+        try
+        {
+            etcdOptions = new Etcd.EtcdClientOptions { Endpoints = Etcd.EtcdClientOptions.ParseEndpoints(endpoints), LoggerFactory = loggerFactory };
+        }
+        catch (ArgumentException e)
+        {
+            throw new UserErrorException(e.Message);
+        }
+
+        var client = new Etcd.EtcdClient(etcdOptions);
+        return new Tracker.Registry.EtcdSwarmRegistry(client, options.ToRegistryOptions(), prefix: prefix, ownsClient: true);
     }
 
     private static IPEndPoint? ParseEndPoint(ArgumentResult result)
