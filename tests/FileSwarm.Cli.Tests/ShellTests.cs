@@ -23,6 +23,10 @@ public sealed class ShellTests(SwarmFixture swarm) : IClassFixture<SwarmFixture>
         await tmux.SendAsync("ls", "Enter");
         await tmux.WaitForAsync($@"tty\.bin\s+4 MiB\s+{hash}\s+-", Deadline);
 
+        var local = swarm.Cluster.CreateFile("tty-share.bin", 100_000, seed: 23);
+        await tmux.SendAsync($"share '{local}'", "Enter");
+        await tmux.WaitForAsync(@"shared tty-share\.bin \(97.7 KiB, \d+ pieces", Deadline);
+
         await tmux.SendAsync($"get {hash}", "Enter");
         await tmux.WaitForAsync(@"tty\.bin .*\d+% .*/s\s+ETA .*peer", Deadline);
         Assert.Contains("━", await tmux.ScreenAsync(), StringComparison.Ordinal);

@@ -24,12 +24,11 @@ internal sealed partial class PeerActions(PeerClient client, TextWriter output, 
             throw new UserErrorException($"{path}: no such file or directory");
         }
 
-        if (terminal && !json)
-        {
-            progress.WriteLine($"sharing {full} (the peer hashes it first)");
-        }
-
-        var info = await client.ShareAsync(full, cancellationToken);
+        // The peer hashes the whole file before it answers; on a terminal a spinner shows it is at work.
+        var info = terminal && !json
+            ? await Spectre.Console.AnsiConsole.Status().StartAsync(
+                $"the peer is hashing {Spectre.Console.Markup.Escape(Path.GetFileName(full))}…", _ => client.ShareAsync(full, cancellationToken))
+            : await client.ShareAsync(full, cancellationToken);
         if (json)
         {
             WriteJson(info);
