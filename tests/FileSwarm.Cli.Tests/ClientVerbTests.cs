@@ -86,7 +86,7 @@ public sealed class ClientVerbTests(SwarmFixture swarm) : IClassFixture<SwarmFix
     }
 
     [Theory]
-    [InlineData("share", "/etc/hostname")]
+    [InlineData("share", "{an existing file}")]
     [InlineData("get", "0123456789abcdef0123456789abcdef01234567")]
     [InlineData("ls", null)]
     [InlineData("status", null)]
@@ -94,6 +94,7 @@ public sealed class ClientVerbTests(SwarmFixture swarm) : IClassFixture<SwarmFix
     public async Task An_unreachable_peer_is_one_line_and_exit_1(string verb, string? argument)
     {
         var port = FileSwarmCli.ClosedPort();
+        argument = argument == "{an existing file}" ? typeof(ClientVerbTests).Assembly.Location : argument;
         string[] args = argument is null ? [verb] : [verb, argument];
         var result = await Run([.. args, "--peer", $"127.0.0.1:{port}"]);
         FileSwarmCli.AssertOneLineError(result, verb, $"cannot reach the peer at http://127.0.0.1:{port}: connection refused");
