@@ -85,6 +85,38 @@ public sealed class ClientVerbTests(SwarmFixture swarm) : IClassFixture<SwarmFix
         Assert.Matches($@"detached\.bin\s+complete\s+100%", status.StdOut);
     }
 
+    [Fact]
+    public async Task Ctrl_c_during_get_cancels_the_download_on_the_peer_and_exits_130()
+    {
+        var hash = await swarm.A.UploadAsync(swarm.Cluster.CreateFile("interrupted.bin", 4 * 1024 * 1024, seed: 13));
+        using var get = FileSwarmCli.Start(At(swarm.Slow, "get", hash));
+        get.StandardInput.Close();
+        var stdout = get.StandardOutput.ReadToEndAsync();
+        var progress = new System.Text.StringBuilder();
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        {
+            while (await get.StandardError.ReadLineAsync(timeout.Token) is { } line)
+            {
+                progress.AppendLine(line);
+                if (line.StartsWith("interrupted.bin: downloading ", StringComparison.Ordinal))
+                {
+                    break;
+                }
+            }
+        }
+
+        Assert.Contains("interrupted.bin: downloading ", progress.ToString(), StringComparison.Ordinal);
+        System.Diagnostics.Process.Start("kill", ["-INT", get.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+        var rest = await get.StandardError.ReadToEndAsync();
+        await get.WaitForExitAsync();
+        Assert.True(get.ExitCode == 130, $"exit {get.ExitCode}: {await stdout}{progress}{rest}");
+        Assert.Contains("cancelled the download of interrupted.bin; the peer dropped it and its partial file", rest, StringComparison.Ordinal);
+        Assert.Contains("fileswarm get: error: cancelled", rest, StringComparison.Ordinal);
+        using var downloads = await swarm.Slow.GetAsync("/downloads");
+        Assert.DoesNotContain(hash, await downloads.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Join(swarm.Slow.DownloadsDirectory, "interrupted.bin.part")), "the partial file is gone");
+    }
+
     [Theory]
     [InlineData("share", "{an existing file}")]
     [InlineData("get", "0123456789abcdef0123456789abcdef01234567")]
