@@ -112,37 +112,24 @@ public sealed class FilePieceStore : PieceStore
     /// <summary>Forces written data to the disk.</summary>
     public void Flush()
     {
-        _filesLock.EnterReadLock();
-        try
+        using (UseFiles())
         {
             _files.Flush();
-        }
-        finally
-        {
-            _filesLock.ExitReadLock();
         }
     }
 
     protected override void ReadContent(long offset, Span<byte> destination)
     {
-        _filesLock.EnterReadLock();
-        try
+        using (UseFiles())
         {
-            ObjectDisposedException.ThrowIf(IsDisposed, this);
             _files.Read(offset, destination);
-        }
-        finally
-        {
-            _filesLock.ExitReadLock();
         }
     }
 
     protected override void WriteContent(long offset, ReadOnlySpan<byte> data)
     {
-        _filesLock.EnterReadLock();
-        try
+        using (UseFiles())
         {
-            ObjectDisposedException.ThrowIf(IsDisposed, this);
             for (var i = 0; _someFilesFinal && i < _isPart.Length; i++)
             {
                 var file = Metainfo.Files[i];
@@ -153,10 +140,6 @@ public sealed class FilePieceStore : PieceStore
             }
 
             _files.Write(offset, data);
-        }
-        finally
-        {
-            _filesLock.ExitReadLock();
         }
     }
 
@@ -216,6 +199,19 @@ public sealed class FilePieceStore : PieceStore
         }
     }
 
+    /// <summary>Shared access to the open files; finalising takes them exclusively to rename and reopen.</summary>
+    private FilesLease UseFiles()
+    {
+        _filesLock.EnterReadLock();
+        if (IsDisposed)
+        {
+            _filesLock.ExitReadLock();
+            throw new ObjectDisposedException(nameof(FilePieceStore));
+        }
+
+        return new FilesLease(_filesLock);
+    }
+
     /// <summary>
     /// Opens every file under its current name. Files under a final name are opened read-only: they are either
     /// complete content or someone else's file, and neither is ever written.
@@ -250,5 +246,10 @@ public sealed class FilePieceStore : PieceStore
         }
 
         return handle;
+    }
+
+    private readonly struct FilesLease(ReaderWriterLockSlim filesLock) : IDisposable
+    {
+        public void Dispose() => filesLock.ExitReadLock();
     }
 }
