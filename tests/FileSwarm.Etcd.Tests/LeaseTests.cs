@@ -73,8 +73,12 @@ public sealed class LeaseTests(EtcdServer etcd) : IDisposable
         await _client.RevokeLeaseAsync(first);
 
         await Eventually.TrueAsync(async () => (await _client.GetAsync(_prefix + "registration"))?.Lease is { } id && id != 0 && id != first, Wait, () => "the key was not written again under a new lease");
+        await Eventually.TrueAsync(() => { lock (restored) { return restored.Count > 0; } }, Wait, () => "the restore callback did not finish");
         Assert.Equal(1, lease.Regrants);
-        Assert.Equal([lease.Id], restored);
+        lock (restored)
+        {
+            Assert.Equal([lease.Id], restored);
+        }
         Assert.NotEqual(first, lease.Id);
     }
 }

@@ -101,7 +101,7 @@ public sealed class EtcdDiscoveryTests(EtcdServer etcd) : IAsyncLifetime
         await second.DisposeAsync();
 
         await Eventually.TrueAsync(async () => (await _client.GetAsync(_harness.Prefix + $"files/{metainfo.InfoHash}/handler"))?.Lease == first.LeaseId, Wait, () => "the handler was not written back");
-        Assert.NotNull(await first.FindAsync(metainfo.InfoHash, CancellationToken.None));
+        await Eventually.TrueAsync(async () => await first.FindAsync(metainfo.InfoHash, CancellationToken.None) is not null, Wait, () => "the handler is not back in the cache");
     }
 
     [Fact]
