@@ -158,7 +158,8 @@ public sealed partial class PeerLibrary : IAsyncDisposable
             int present;
             try
             {
-                present = await Task.Run(() => store.VerifyAll(cancellationToken: cancellationToken), cancellationToken);
+                // A brand-new download has nothing to resume: skip reading the empty file back (1 GiB costs seconds).
+                present = store.CreatedEmpty ? 0 : await Task.Run(() => store.VerifyAll(cancellationToken: cancellationToken), cancellationToken);
                 if (!store.IsComplete && store.FinalPaths.Any(File.Exists))
                 {
                     throw new PeerException(PeerErrorKind.Conflict, $"{store.FinalPaths.First(File.Exists)} already exists with other content; move it away first");

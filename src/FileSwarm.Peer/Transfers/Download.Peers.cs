@@ -6,7 +6,8 @@ namespace FileSwarm.Peer.Transfers;
 
 // The peer set: peers come from announces, up to MaxPeers are connected, a failing peer is retried with backoff
 // and dropped after MaxPeerFailures sessions in a row, a peer with StrikesBeforeDrop bad pieces is dropped.
-// A connected peer's pieces count in the availability; its bitfield is polled every PeerRefreshInterval.
+// A connected peer's pieces count in the availability; its bitfield is polled every PartialPeerPollInterval while it
+// is partial.
 public sealed partial class Download
 {
     /// <summary>Takes the peers of an announce: new ones become candidates, known ones get the announced bitfield.</summary>
@@ -315,13 +316,14 @@ public sealed partial class Download
         }
     }
 
-    /// <summary>Partial peers gain pieces while we download: ask them every PeerRefreshInterval, or at once when a request found their bitfield stale.</summary>
+    /// <summary>Partial peers gain pieces while we download: ask them every PartialPeerPollInterval, or at once when a request found their bitfield stale.</summary>
     private async Task PollBitfieldAsync(PeerSession session, IRemotePeer remote, CancellationToken token)
     {
         while (true)
         {
             Task wake;
             bool poll;
+            TimeSpan interval;
             lock (_sync)
             {
                 if (_picker.IsComplete)
@@ -331,11 +333,14 @@ public sealed partial class Download
 
                 wake = session.RefreshPulse.WaitTask;
                 poll = session.RefreshWanted;
+                interval = session.Info.Complete || _options.PartialPeerPollInterval > _options.PeerRefreshInterval
+                    ? _options.PeerRefreshInterval
+                    : _options.PartialPeerPollInterval;
             }
 
             if (!poll)
             {
-                await WaitAsync(wake, _options.PeerRefreshInterval, token).ConfigureAwait(false);
+                await WaitAsync(wake, interval, token).ConfigureAwait(false);
                 lock (_sync)
                 {
                     poll = session.RefreshWanted || !session.Info.Complete;

@@ -27,6 +27,13 @@ public sealed record DownloadOptions
     /// <summary>How often the peer list is refreshed when no progress forces an announce.</summary>
     public TimeSpan PeerRefreshInterval { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How often a partial peer's bitfield is polled (at most every <see cref="PeerRefreshInterval"/>). Its new pieces
+    /// become requestable no later than this, which is what lets downloaders feed each other instead of a capped seeder;
+    /// a poll costs one small call (one byte per 8 pieces).
+    /// </summary>
+    public TimeSpan PartialPeerPollInterval { get; init; } = TimeSpan.FromMilliseconds(250);
+
     /// <summary>Deadline of one block request.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -87,6 +94,7 @@ public sealed record DownloadOptions
 
         Positive(ProgressAnnounceInterval, nameof(ProgressAnnounceInterval));
         Positive(PeerRefreshInterval, nameof(PeerRefreshInterval));
+        Positive(PartialPeerPollInterval, nameof(PartialPeerPollInterval));
         Positive(RequestTimeout, nameof(RequestTimeout));
         Positive(PeerRetryDelay, nameof(PeerRetryDelay));
         Positive(MaxPeerRetryDelay, nameof(MaxPeerRetryDelay));

@@ -57,12 +57,14 @@ public sealed class FilePieceStoreTests : PieceStoreConformanceTests
         var (metainfo, content) = MultiFileContent();
         using (var store = FilePieceStore.Open(metainfo, Downloads))
         {
+            Assert.True(store.CreatedEmpty);
             WritePiece(store, content, 0);
             WritePiece(store, content, 3);
             WritePiece(store, new byte[content.Length], 1);
         }
 
         using var resumed = FilePieceStore.Open(metainfo, Downloads);
+        Assert.False(resumed.CreatedEmpty);
         Assert.True(resumed.GetBitfield().IsEmpty);
         Assert.Equal(2, resumed.VerifyAll());
         Assert.Equal("1001", resumed.GetBitfield().ToString());
