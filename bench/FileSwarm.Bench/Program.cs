@@ -12,18 +12,20 @@ using Google.Protobuf;
 // Loopback gRPC benchmark on FileSwarm.Rpc, the twin of tests/interop/node/bench-client.js:
 //   server --port N                       serves grpc.testing.TestService, prints "LISTENING <port>"
 //   client --target H:P --mode unary|stream --seconds S [--concurrency C] [--size B]
+//   tracker-load --target H:P [--files F] [--peers P] [--bodies K --out DIR] [--concurrency C]   (see TrackerLoad.cs)
 // The client prints one JSON line with the same fields as the grpc-js client.
 var options = ParseArgs(args.Skip(1));
 return args.FirstOrDefault() switch
 {
     "server" => await ServeAsync(options),
     "client" => await ClientAsync(options),
+    "tracker-load" => await TrackerLoad.RunAsync(options),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: FileSwarm.Bench server --port N | client --target H:P --mode unary|stream --seconds S [--concurrency C] [--size B]");
+    Console.Error.WriteLine("usage: FileSwarm.Bench server --port N | client --target H:P --mode unary|stream --seconds S [--concurrency C] [--size B] | tracker-load --target H:P [--files F] [--peers P] [--bodies K --out DIR]");
     return 2;
 }
 

@@ -113,11 +113,13 @@ fs_tracker() {
 
 # fs_peer NAME [OPTIONS...]: starts a peer; its pid, HTTP API URL and downloads directory in fs_pid[NAME],
 # fs_api[NAME], fs_dl[NAME].
+# With FS_PEER_PREFIX set (e.g. "eatmydata"), peers run under that command.
 declare -A fs_pid fs_api fs_dl
 fs_peer() {
   local name="$1"; shift
+  local prefix=(); [ -n "${FS_PEER_PREFIX:-}" ] && read -r -a prefix <<<"$FS_PEER_PREFIX"
   mkdir -p "$work/$name/downloads"
-  bench_start "$name" "${fileswarm[@]}" peer --http 0 --grpc 127.0.0.1:0 --tracker "http://$fs_tracker" \
+  bench_start "$name" "${prefix[@]}" "${fileswarm[@]}" peer --http 0 --grpc 127.0.0.1:0 --tracker "http://$fs_tracker" \
     --data-dir "$work/$name" --downloads "$work/$name/downloads" "$@"
   fs_pid[$name]=$last_pid
   fs_dl[$name]="$work/$name/downloads"

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Tracker capacity: announces per second and latency (p50, p99) at the same concurrency, many peers and info-hashes.
+#   FileSwarm tracker   filled first with FILES handlers and PEERS peers by `FileSwarm.Bench tracker-load` (gRPC);
+#                       then h2load sends gRPC-framed Announce bodies. h2load sends one data file per run, so the
+#                       measurement is BODIES runs of SECONDS each, body k being peer h2load-k on file k·7919 mod FILES
+#                       (an UPDATE with a bitfield, 50 peers wanted); what varies between runs is the peer and the
+#                       info-hash, and every answer is drawn from a registry holding PEERS peers. Per-request times
+#                       come from h2load's --log-file; p50/p99 are over every request of every run.
+#   opentracker         the same FILES info-hashes (its whitelist), wrk with bench/tracker/announce.lua: every request
+#                       a random one of PEERS peers on a random info-hash, numwant=50, compact; first one warm-up run
+#                       of SECONDS·BODIES/2 that fills the swarms, then one run of SECONDS·BODIES.
+#   FileSwarm + etcd    when `fileswarm tracker --etcd` exists: the same as the first, on a local etcd.
+# opentracker closes the connection after every answer (HTTP/1.0 style), which is why it gets wrk, not h2load.
+# Both load generators use 2 threads and CONCURRENCY connections with one request in flight on each.
+# Usage: bench/tracker/capacity.sh [CONCURRENCY] [SECONDS] [BODIES] [FILES] [PEERS]   (defaults: 50 2 8 10000 100000)
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
+concurrency="${1:-50}"
+seconds="${2:-2}"
+bodies="${3:-8}"
+files="${4:-10000}"
+peers="${5:-100000}"
+
+bench_need h2load:nghttp2-client wrk:wrk opentracker:opentracker python3:python3
+bench_build_fileswarm
+dotnet build "$bench_root/bench/FileSwarm.Bench" -c Release -nologo -v quiet >/dev/null
+loader="$bench_root/bench/FileSwarm.Bench/bin/Release/net10.0/FileSwarm.Bench"
+
+# h2load_runs ADDRESS NAME: BODIES runs against the tracker at ADDRESS; prints "announces/s p50_ms p99_ms".
+h2load_runs() {
+  local address="$1" name="$2" k
+  : >"$work/$name.log"
+  for k in $(seq 0 $((bodies - 1))); do
+    h2load -t 2 -c "$concurrency" -m 1 -D "$seconds" --warm-up-time=1 \
+      -H 'content-type: application/grpc' -H 'te: trailers' -d "$work/bodies/announce-$k.bin" \
+      --log-file="$work/$name.$k.log" "http://$address/fileswarm.v1.Tracker/Announce" >"$work/$name.$k.out" 2>&1 \
+      || { cat "$work/$name.$k.out" >&2; exit 1; }
+    grep -E '^(finished in|requests:)' "$work/$name.$k.out" >&2
+    cat "$work/$name.$k.log" >>"$work/$name.log"
+  done
+  # Columns: start (µs since the epoch), HTTP status, µs to the end of the response.
+  python3 - "$work/$name.log" "$((bodies * seconds))" <<'PY'
+import sys
+times, bad = [], 0
+for line in open(sys.argv[1]):
+    start, status, elapsed = line.split()[:3]
+    if status != "200":
+        bad += 1
+    times.append(int(elapsed))
+times.sort()
+pct = lambda p: times[min(len(times) - 1, int(len(times) * p / 100))] / 1000
+print(f"{len(times) / float(sys.argv[2]):.0f} {pct(50):.2f} {pct(99):.2f} {bad}")
+PY
+}
+
+bench_machine
+echo "versions: $(h2load --version | head -1), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), opentracker (Debian $(dpkg-query -W -f '${Version}' opentracker))"
+declare -A result
+
+# --- FileSwarm, in-memory registry --------------------------------------------------------------------------------
+fs_tracker
+echo "filling the FileSwarm tracker: $files files, $peers peers" >&2
+"$loader" tracker-load --target "$fs_tracker" --files "$files" --peers "$peers" --bodies "$bodies" --out "$work/bodies" >&2
+echo "tracker RSS after filling: $(proc_hwm_mib "$fs_tracker_pid") MiB peak" >&2
+result[fileswarm]="$(h2load_runs "$fs_tracker" fileswarm)"
+bench_stop "$fs_tracker_pid"
+
+# --- FileSwarm, etcd registry (when the tracker has it) -----------------------------------------------------------
+if "${fileswarm[@]}" tracker --help 2>/dev/null | grep -q -- '--etcd'; then
+  bench_need etcd:etcd-server
+  etcd_port="$(free_port)"; etcd_peer_port="$(free_port)"
+  bench_start etcd etcd --data-dir "$work/etcd" --listen-client-urls "http://127.0.0.1:$etcd_port" \
+    --advertise-client-urls "http://127.0.0.1:$etcd_port" --listen-peer-urls "http://127.0.0.1:$etcd_peer_port" \
+    --initial-advertise-peer-urls "http://127.0.0.1:$etcd_peer_port" --initial-cluster "default=http://127.0.0.1:$etcd_peer_port"
+  for _ in $(seq 200); do curl -sf "http://127.0.0.1:$etcd_port/health" >/dev/null && break; sleep 0.05; done
+  rm -f "$work/tracker.out"
+  fs_tracker --etcd "http://127.0.0.1:$etcd_port"
+  echo "filling the FileSwarm tracker on etcd" >&2
+  "$loader" tracker-load --target "$fs_tracker" --files "$files" --peers "$peers" --bodies "$bodies" --out "$work/bodies" >&2
+  result[fileswarm-etcd]="$(h2load_runs "$fs_tracker" fileswarm-etcd)"
+  bench_stop "$fs_tracker_pid"
+else
+  echo "fileswarm tracker has no --etcd option yet: the etcd registry is not measured" >&2
+fi
+
+# --- opentracker ---------------------------------------------------------------------------------------------------
+opentracker_start "$work/bodies/hashes.txt"
+lua="$bench_root/bench/tracker/announce.lua"
+wrk -t 2 -c "$concurrency" -d "$((bodies * seconds / 2))s" -s "$lua" "http://127.0.0.1:$ot_port" -- "$work/bodies/hashes.txt" "$peers" >/dev/null
+wrk -t 2 -c "$concurrency" -d "$((bodies * seconds))s" --latency -s "$lua" "http://127.0.0.1:$ot_port" -- "$work/bodies/hashes.txt" "$peers" >"$work/wrk.out"
+grep -E 'Requests/sec|Non-2xx|Socket errors' "$work/wrk.out" >&2 || true
+result[opentracker]="$(sed -nE 's/^RESULT requests=([0-9]+) duration_us=([0-9]+) p50_us=([0-9]+) p99_us=([0-9]+) errors=([0-9]+) status_errors=([0-9]+).*/\1 \2 \3 \4 \6/p' "$work/wrk.out" \
+  | awk '{printf "%.0f %.2f %.2f %d", $1 / ($2 / 1e6), $3 / 1000, $4 / 1000, $5}')"
+
+echo
+echo "Tracker capacity: $concurrency connections × 1 request in flight, 2 load-generator threads, $files files, $peers peers"
+echo
+echo "| tracker | announces/s | p50 (ms) | p99 (ms) | failed | announces/s ÷ opentracker | p99 ÷ opentracker |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
+read -r ot_rate _ ot_p99 _ <<<"${result[opentracker]}"
+for name in fileswarm fileswarm-etcd opentracker; do
+  [ -n "${result[$name]:-}" ] || continue
+  read -r rate p50 p99 bad <<<"${result[$name]}"
+  printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$rate" "$p50" "$p99" "$bad" "$(ratio "$rate" "$ot_rate")" "$(ratio "$p99" "$ot_p99")"
+done
+echo
+echo "targets: FileSwarm announces/s ≥ 2× opentracker's, p99 no worse"
