@@ -72,9 +72,9 @@ internal static class TrackerCommand
         {
             await tracker.StartAsync(cancellationToken);
         }
-        catch (Etcd.EtcdException e)
+        catch (Rpc.RpcException e) when (e.InnerException is Etcd.EtcdException etcdError)
         {
-            return CliErrors.Fail(Verb, e.Message);
+            return CliErrors.Fail(Verb, etcdError.Message);
         }
 
         Console.Out.WriteLine(string.Create(

@@ -14,7 +14,7 @@ public sealed partial class EtcdSwarmRegistry
     /// window of at most <see cref="SwarmRegistryOptions.AnnounceScanLimit"/> entries from a random key, wrapping
     /// around), one writes this peer's entry (deleting its entry of the other kind, if it changed kind).
     /// </remarks>
-    public async ValueTask<AnnounceResult?> AnnounceAsync(PeerAnnouncement announcement, CancellationToken cancellationToken = default)
+    private async ValueTask<AnnounceResult?> AnnounceCoreAsync(PeerAnnouncement announcement, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(announcement);
         ArgumentOutOfRangeException.ThrowIfNegative(announcement.NumWant);
@@ -101,7 +101,7 @@ public sealed partial class EtcdSwarmRegistry
         return new AnnounceResult(answer, new SwarmCounts(seeds, others));
     }
 
-    public async ValueTask<SwarmCounts?> RemovePeerAsync(Sha1Hash infoHash, string peerId, CancellationToken cancellationToken = default)
+    private async ValueTask<SwarmCounts?> RemovePeerCoreAsync(Sha1Hash infoHash, string peerId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(peerId);
         var slot = EtcdRegistryLayout.PeerSlot(peerId);
@@ -128,7 +128,7 @@ public sealed partial class EtcdSwarmRegistry
     /// Reads every peer entry (paged), then deletes the expired ones in transactions that each check the entries were
     /// not rewritten meanwhile (mod revision unchanged); a batch that lost that race is retried entry by entry.
     /// </remarks>
-    public async ValueTask<int> SweepAsync(CancellationToken cancellationToken = default)
+    private async ValueTask<int> SweepCoreAsync(CancellationToken cancellationToken = default)
     {
         var expiredAtOrBefore = _time.GetUtcNow().ToUnixTimeMilliseconds() - (long)_options.PeerTtl.TotalMilliseconds;
         var expired = (await _client.GetPrefixAsync(_keys.Swarms, cancellationToken)).Kvs

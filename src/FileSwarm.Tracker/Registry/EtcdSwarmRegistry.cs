@@ -38,7 +38,7 @@ public sealed partial class EtcdSwarmRegistry : ISwarmRegistry
     /// <summary>Where the state lives, for messages.</summary>
     public string Description => $"etcd at {_client.Description} under {_keys.Prefix}";
 
-    public async ValueTask<RegisterResult> RegisterFileAsync(TorrentMetainfo metainfo, CancellationToken cancellationToken = default)
+    private async ValueTask<RegisterResult> RegisterFileCoreAsync(TorrentMetainfo metainfo, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(metainfo);
         var file = CatalogFile.From(metainfo);
@@ -78,7 +78,7 @@ public sealed partial class EtcdSwarmRegistry : ISwarmRegistry
         return new RegisterResult(existing.Count > 0 ? Parse(existing[0].Value) : file, false);
     }
 
-    public async ValueTask<CatalogFile?> FindFileAsync(Sha1Hash hash, CancellationToken cancellationToken = default)
+    private async ValueTask<CatalogFile?> FindFileCoreAsync(Sha1Hash hash, CancellationToken cancellationToken = default)
     {
         var response = await _client.TxnAsync(
             new TxnRequest
@@ -108,7 +108,7 @@ public sealed partial class EtcdSwarmRegistry : ISwarmRegistry
     /// Without a filter: one transaction (a page of the name index and its count) and one more for the handlers of the
     /// page. With a filter it scans the name index's keys (paged) to count the matches, like the memory registry.
     /// </remarks>
-    public async ValueTask<FilePage> ListFilesAsync(FileQuery query, CancellationToken cancellationToken = default)
+    private async ValueTask<FilePage> ListFilesCoreAsync(FileQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1);
@@ -170,7 +170,7 @@ public sealed partial class EtcdSwarmRegistry : ISwarmRegistry
         return new FilePage(files, total, cursor);
     }
 
-    public async ValueTask<RegistryStats> GetStatsAsync(CancellationToken cancellationToken = default)
+    private async ValueTask<RegistryStats> GetStatsCoreAsync(CancellationToken cancellationToken = default)
     {
         var files = await _client.CountPrefixAsync(_keys.Files, cancellationToken);
         var response = await _client.RangeAsync(new RangeRequest { Key = EtcdKeys.Key(_keys.Swarms), RangeEnd = EtcdKeys.PrefixEnd(_keys.Swarms), KeysOnly = true }, cancellationToken);
