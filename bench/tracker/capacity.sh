@@ -28,28 +28,31 @@ loader="$bench_root/bench/FileSwarm.Bench/bin/Release/net10.0/FileSwarm.Bench"
 
 # h2load_runs ADDRESS NAME: BODIES runs against the tracker at ADDRESS; prints "announces/s p50_ms p99_ms".
 h2load_runs() {
-  local address="$1" name="$2" k
-  : >"$work/$name.log"
+  local address="$1" name="$2" k logs=()
   for k in $(seq 0 $((bodies - 1))); do
-    h2load -t 2 -c "$concurrency" -m 1 -D "$seconds" --warm-up-time=1 \
+    h2load -t 2 -c "$concurrency" -m 1 -D "$((seconds + 1))" \
       -H 'content-type: application/grpc' -H 'te: trailers' -d "$work/bodies/announce-$k.bin" \
       --log-file="$work/$name.$k.log" "http://$address/fileswarm.v1.Tracker/Announce" >"$work/$name.$k.out" 2>&1 \
       || { cat "$work/$name.$k.out" >&2; exit 1; }
     grep -E '^(finished in|requests:)' "$work/$name.$k.out" >&2
-    cat "$work/$name.$k.log" >>"$work/$name.log"
+    logs+=("$work/$name.$k.log")
   done
-  # Columns: start (µs since the epoch), HTTP status, µs to the end of the response.
-  python3 - "$work/$name.log" "$((bodies * seconds))" <<'PY'
+  # Log columns: start (µs since the epoch), HTTP status, µs to the end of the response. The first second of each run
+  # is warm-up (connections, JIT) and left out; the rate is requests started after it ÷ the time they span.
+  python3 - "${logs[@]}" <<'PY'
 import sys
-times, bad = [], 0
-for line in open(sys.argv[1]):
-    start, status, elapsed = line.split()[:3]
-    if status != "200":
-        bad += 1
-    times.append(int(elapsed))
+times, bad, total, span = [], 0, 0, 0.0
+for path in sys.argv[1:]:
+    rows = [tuple(int(x) for x in line.split()[:3]) for line in open(path)]
+    first = min(r[0] for r in rows) + 1_000_000
+    kept = [r for r in rows if r[0] >= first]
+    total += len(kept)
+    span += (max(r[0] + r[2] for r in kept) - first) / 1e6
+    bad += sum(1 for r in kept if r[1] != 200)
+    times += [r[2] for r in kept]
 times.sort()
 pct = lambda p: times[min(len(times) - 1, int(len(times) * p / 100))] / 1000
-print(f"{len(times) / float(sys.argv[2]):.0f} {pct(50):.2f} {pct(99):.2f} {bad}")
+print(f"{total / span:.0f} {pct(50):.2f} {pct(99):.2f} {bad}")
 PY
 }
 
