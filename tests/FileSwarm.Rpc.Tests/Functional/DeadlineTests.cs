@@ -9,18 +9,25 @@ public sealed class DeadlineTests
     [Fact]
     public async Task A_client_deadline_ends_the_call_with_DEADLINE_EXCEEDED_and_cancels_the_handler()
     {
+        // The client's clock is manual, so its deadline passes only once the handler is running:
+        // on a loaded machine a real 200 ms deadline can pass before the request is dispatched.
+        var clientClock = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        var handlerStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var handlerCancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var server = await TestServer.StartAsync(probe => probe.Unary<Payload, Payload>("Unary", async (_, context) =>
         {
             context.CancellationToken.Register(() => handlerCancelled.TrySetResult());
+            handlerStarted.TrySetResult();
             await Task.Delay(Timeout.Infinite, context.CancellationToken);
             return new Payload();
         }));
-        var channel = server.CreateChannel();
+        var channel = server.CreateChannel(options => options.TimeProvider = clientClock);
 
-        var ex = await Assert.ThrowsAsync<RpcException>(() =>
-            channel.UnaryAsync(TestServer.Unary, new Payload(), CallOptions.WithTimeout(TimeSpan.FromMilliseconds(200))));
+        var call = channel.UnaryAsync(TestServer.Unary, new Payload(), new CallOptions(Deadline: clientClock.GetUtcNow().UtcDateTime.AddMinutes(10)));
+        await Poll.WithinAsync(handlerStarted.Task, "the handler to start");
+        clientClock.Advance(TimeSpan.FromMinutes(10));
 
+        var ex = await Assert.ThrowsAsync<RpcException>(() => call.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal(StatusCode.DeadlineExceeded, ex.StatusCode);
         await Poll.WithinAsync(handlerCancelled.Task, "the handler's cancellation token");
     }
