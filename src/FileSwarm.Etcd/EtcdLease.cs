@@ -26,9 +26,9 @@ public sealed class EtcdLease : IAsyncDisposable
     private int _failures;
     private long _renewals;
     private int _regrants;
-    private bool _lost;
+    private volatile bool _lost;
     private bool _restorePending;
-    private bool _streamBroken;
+    private volatile bool _streamBroken;
     private Task _loop = Task.CompletedTask;
 
     private EtcdLease(EtcdClient client, TimeSpan ttl, long id, TimeSpan granted, Func<long, CancellationToken, Task>? restore)

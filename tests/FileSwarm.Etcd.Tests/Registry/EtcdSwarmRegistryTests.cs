@@ -39,3 +39,19 @@ public sealed class EtcdSwarmRegistryTests(EtcdServer etcd) : SwarmRegistryConfo
         Assert.Equal(new SwarmCounts(1, 1), await first.RemovePeerAsync(metainfo.InfoHash, "nobody"));
     }
 }
+
+[Collection(EtcdRegistryCollection.Name)]
+public sealed class EtcdSwarmRegistryErrorTests
+{
+    [Fact]
+    public async Task An_unreachable_etcd_is_unavailable_for_the_trackers_callers()
+    {
+        var client = new EtcdClient(new EtcdClientOptions { Endpoints = [new Uri($"http://127.0.0.1:{KvTests.DeadPort()}")], RequestTimeout = TimeSpan.FromSeconds(2) });
+        await using var registry = new EtcdSwarmRegistry(client, ownsClient: true);
+
+        var error = await Assert.ThrowsAsync<Rpc.RpcException>(async () => await registry.RegisterFileAsync(TestTorrents.Create("unreachable.bin")));
+
+        Assert.Equal(Rpc.StatusCode.Unavailable, error.StatusCode);
+        Assert.Contains("cannot be reached", error.Status.Detail, StringComparison.Ordinal);
+    }
+}
