@@ -43,9 +43,16 @@ fs_tracker
 fs_peer seed
 fs_upload seed "$src"
 fs_peer get
+# VmHWM has no anonymous/file split: sample RssAnon (heap, stacks) and RssFile (mapped runtime and framework images,
+# shared with every .NET process) while it downloads, and keep the largest of each.
+( while sleep 0.1; do grep -E '^Rss(Anon|File):' "/proc/${fs_pid[get]}/status" 2>/dev/null || break; done ) >"$work/rss.samples" &
+sampler=$!
 t0="$(now)"
 curl -sS --fail-with-body -X POST "${fs_api[get]}/download" -d "{\"hash\": \"$fs_hash\"}" >/dev/null
 fs_time="$(elapsed "$t0" "$(now)")"
+kill "$sampler" 2>/dev/null || true; wait "$sampler" 2>/dev/null || true
+fs_anon="$(awk '/^RssAnon:/{ if ($2 > m) m = $2 } END{ printf "%.1f", m / 1024 }' "$work/rss.samples")"
+fs_file="$(awk '/^RssFile:/{ if ($2 > m) m = $2 } END{ printf "%.1f", m / 1024 }' "$work/rss.samples")"
 fs_peer_rss="$(proc_hwm_mib "${fs_pid[get]}")"
 fs_seed_rss="$(proc_hwm_mib "${fs_pid[seed]}")"
 bench_stop "${fs_pid[get]}"; bench_stop "${fs_pid[seed]}"; bench_stop "$fs_tracker_pid"
@@ -78,4 +85,5 @@ echo "| downloader, ${size_gib} GiB (took ${fs_time} s / ${aria_time} s) | $fs_p
 echo "| seeder, ${size_gib} GiB | $fs_seed_rss | $aria_seed_rss | $(ratio "$fs_seed_rss" "$aria_seed_rss") |"
 echo "| tracker, $peers peers on $files files | $fs_tracker_rss | $ot_rss | $(ratio "$fs_tracker_rss" "$ot_rss") |"
 echo
+echo "FileSwarm downloader, largest samples while downloading: RssAnon $fs_anon MiB (heap, stacks), RssFile $fs_file MiB (mapped images)"
 echo "target: downloader peer ≤ 64 MiB"

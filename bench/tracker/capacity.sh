@@ -9,7 +9,9 @@
 #   opentracker         the same FILES info-hashes (its whitelist), wrk with bench/tracker/announce.lua: every request
 #                       a random one of PEERS peers on a random info-hash, numwant=50, compact; first one warm-up run
 #                       of SECONDS·BODIES/2 that fills the swarms, then one run of SECONDS·BODIES.
-#   FileSwarm + etcd    when `fileswarm tracker --etcd` exists: the same as the first, on a local etcd.
+#   FileSwarm + etcd    when `fileswarm tracker --etcd` exists: the same as the first, on a local etcd, filled with
+#                       ETCD_FILES (default 1000) files and ETCD_PEERS (default 10000) peers: every registration and
+#                       announce is an etcd transaction, so filling it with 100k peers would take minutes.
 # opentracker closes the connection after every answer (HTTP/1.0 style), which is why it gets wrk, not h2load.
 # Both load generators use 2 threads and CONCURRENCY connections with one request in flight on each.
 # Usage: bench/tracker/capacity.sh [CONCURRENCY] [SECONDS] [BODIES] [FILES] [PEERS]   (defaults: 50 2 8 10000 100000)
@@ -79,9 +81,11 @@ if "${fileswarm[@]}" tracker --help 2>/dev/null | grep -q -- '--etcd'; then
   rm -f "$work/tracker.out"
   fs_tracker --etcd "http://127.0.0.1:$etcd_port"
   echo "filling the FileSwarm tracker on etcd" >&2
-  "$loader" tracker-load --target "$fs_tracker" --files "$files" --peers "$peers" --bodies "$bodies" --out "$work/bodies" >&2
+  "$loader" tracker-load --target "$fs_tracker" --files "${ETCD_FILES:-1000}" --peers "${ETCD_PEERS:-10000}" --bodies "$bodies" --out "$work/bodies-etcd" >&2
+  mv "$work/bodies" "$work/bodies-memory"; mv "$work/bodies-etcd" "$work/bodies"
   result[fileswarm-etcd]="$(h2load_runs "$fs_tracker" fileswarm-etcd)"
   bench_stop "$fs_tracker_pid"
+  rm -rf "$work/bodies"; mv "$work/bodies-memory" "$work/bodies"
 else
   echo "fileswarm tracker has no --etcd option yet: the etcd registry is not measured" >&2
 fi
