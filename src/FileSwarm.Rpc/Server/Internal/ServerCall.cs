@@ -203,17 +203,17 @@ internal sealed class ServerCall<TRequest, TResponse> : IServerCallState, IAsync
     /// <summary>Ends the call normally, with the status the handler left in its context.</summary>
     public async Task CompleteAsync()
     {
+        if (_deadlineExceeded)
+        {
+            await EndWithDeadlineAsync();
+            return;
+        }
+
         await _writeLock.WaitAsync();
         try
         {
             if (_completed)
             {
-                return;
-            }
-
-            if (_deadlineExceeded)
-            {
-                // The deadline task ends the call: DEADLINE_EXCEEDED, then RST_STREAM CANCEL.
                 return;
             }
 
@@ -234,8 +234,10 @@ internal sealed class ServerCall<TRequest, TResponse> : IServerCallState, IAsync
     {
         if (_deadlineExceeded)
         {
-            // The handler failed because the deadline cancelled it (or after it passed): the deadline
-            // task ends the call, so that the stream is reset after the status, not left to Kestrel.
+            // The handler failed because the deadline cancelled it (or after it passed). Whichever of
+            // this and the deadline timer gets here first ends the call; waiting for the timer's task
+            // instead would race with its start.
+            await EndWithDeadlineAsync();
             return;
         }
 
@@ -429,6 +431,23 @@ internal sealed class ServerCall<TRequest, TResponse> : IServerCallState, IAsync
         try
         {
             await _cts.CancelAsync();
+        }
+        catch (ObjectDisposedException)
+        {
+            return;
+        }
+
+        await EndWithDeadlineAsync();
+    }
+
+    /// <summary>
+    /// Ends the call with DEADLINE_EXCEEDED, then resets the stream (RST_STREAM CANCEL) so the caller
+    /// stops sending; does nothing when the call has already ended. Safe to call from either side.
+    /// </summary>
+    private async Task EndWithDeadlineAsync()
+    {
+        try
+        {
             await _writeLock.WaitAsync();
             try
             {
