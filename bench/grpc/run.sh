@@ -2,10 +2,13 @@
 # gRPC layer benchmark: unary calls/s and server-streaming MB/s for every client/server pair of
 # FileSwarm.Rpc and grpc-js, measured in one run on loopback. Prints a table with ratios against
 # the grpc-js -> grpc-js pair.
-#   bench/grpc/run.sh [SECONDS]      (default 5 s per measurement)
+#   bench/grpc/run.sh [SECONDS] [ROUNDS]   (default 5 s per measurement, 3 rounds)
+# The pairs are measured in turn, round after round, and each figure is the median over the rounds,
+# so a burst of load on a shared machine lands on every pair alike.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 seconds="${1:-5}"
+rounds="${2:-3}"
 cd "$here"
 scripts/install-deps.sh >/dev/null
 dotnet build bench/FileSwarm.Bench -c Release -nologo -v quiet >/dev/null
@@ -49,23 +52,32 @@ run_client() { # client port mode -> json
 }
 field() { sed -E "s/.*\"$1\":([0-9.]+).*/\1/" <<<"$2"; }
 
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
+
 declare -A unary stream p99
-for client in grpcjs fileswarm; do
-  for server in grpcjs fileswarm; do
+pairs=("grpcjs,grpcjs" "grpcjs,fileswarm" "fileswarm,grpcjs" "fileswarm,fileswarm")
+for round in $(seq 1 "$rounds"); do
+  for pair in "${pairs[@]}"; do
+    client="${pair%,*}"; server="${pair#*,}"
     port="$fs_port"; [ "$server" = grpcjs ] && port="$js_port"
     u="$(run_client "$client" "$port" unary)"
     s="$(run_client "$client" "$port" stream)"
-    unary[$client,$server]="$(field calls_per_sec "$u")"
-    p99[$client,$server]="$(field p99_ms "$u")"
-    stream[$client,$server]="$(field mb_per_sec "$s")"
+    unary[$pair]+=" $(field calls_per_sec "$u")"
+    p99[$pair]+=" $(field p99_ms "$u")"
+    stream[$pair]+=" $(field mb_per_sec "$s")"
   done
+done
+for pair in "${pairs[@]}"; do
+  unary[$pair]="$(median <<<"${unary[$pair]}")"
+  p99[$pair]="$(median <<<"${p99[$pair]}")"
+  stream[$pair]="$(median <<<"${stream[$pair]}")"
 done
 
 base_u="${unary[grpcjs,grpcjs]}"; base_s="${stream[grpcjs,grpcjs]}"
 echo
-echo "gRPC over loopback, $(nproc) cores, ${seconds} s per figure; unary: 32 concurrent calls, empty payload; stream: 64 KiB messages, one stream"
+echo "gRPC over loopback, $(nproc) cores, median of $rounds rounds of ${seconds} s per figure; unary: 32 concurrent calls, empty payload; stream: 64 KiB messages, one stream"
 printf '%-28s %14s %8s %10s %12s %8s\n' "client -> server" "unary calls/s" "ratio" "p99 ms" "stream MB/s" "ratio"
-for pair in "grpcjs,grpcjs" "grpcjs,fileswarm" "fileswarm,grpcjs" "fileswarm,fileswarm"; do
+for pair in "${pairs[@]}"; do
   c="${pair%,*}"; s="${pair#*,}"
   printf '%-28s %14s %8.2f %10s %12s %8.2f\n' "$c -> $s" "${unary[$pair]}" \
     "$(awk -v a="${unary[$pair]}" -v b="$base_u" 'BEGIN{print a/b}')" "${p99[$pair]}" "${stream[$pair]}" \
