@@ -1,6 +1,5 @@
 using System.IO.Pipelines;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Sockets;
 using FileSwarm.Rpc.Internal;
 using Google.Protobuf;
@@ -267,8 +266,8 @@ internal sealed class ClientCall<TRequest, TResponse> : IAsyncStreamReader<TResp
                 response.Dispose();
             }
 
-            var headers = ToMetadata(response.Headers);
-            if (StatusFromHeaders(response) is { } status)
+            var headers = ResponseStatus.ToMetadata(response.Headers);
+            if (ResponseStatus.FromHeaders(response) is { } status)
             {
                 // Trailers-Only, or not a gRPC response at all: the call is over.
                 Finish(status, headers);
@@ -352,8 +351,8 @@ internal sealed class ClientCall<TRequest, TResponse> : IAsyncStreamReader<TResp
                     throw Fail(new Status(StatusCode.Internal, "Incomplete message: the response ended inside a message."));
                 }
 
-                var trailers = ToMetadata(_response!.TrailingHeaders);
-                var status = StatusFromTrailers(_response.TrailingHeaders);
+                var trailers = ResponseStatus.ToMetadata(_response!.TrailingHeaders);
+                var status = ResponseStatus.FromTrailers(_response.TrailingHeaders);
                 Finish(status, trailers);
                 return status.Code == StatusCode.OK ? null : throw new RpcException(status, trailers);
             }
@@ -413,56 +412,6 @@ internal sealed class ClientCall<TRequest, TResponse> : IAsyncStreamReader<TResp
 
     private string? ResponseEncoding() =>
         _response!.Headers.TryGetValues(GrpcProtocol.EncodingHeader, out var values) ? values.FirstOrDefault() : null;
-
-    /// <summary>The status when the headers already end the call; null when messages and trailers follow.</summary>
-    private static Status? StatusFromHeaders(HttpResponseMessage response)
-    {
-        var hasStatus = response.Headers.TryGetValues(GrpcProtocol.StatusHeader, out var statusValues);
-        if (response.StatusCode != HttpStatusCode.OK)
-        {
-            return hasStatus
-                ? ReadStatus(statusValues!, response.Headers)
-                : new Status(GrpcProtocol.FromHttpStatus((int)response.StatusCode), $"Bad gRPC response. HTTP status code: {(int)response.StatusCode}");
-        }
-
-        if (hasStatus)
-        {
-            return ReadStatus(statusValues!, response.Headers);
-        }
-
-        var contentType = response.Content.Headers.ContentType?.ToString();
-        return GrpcProtocol.IsGrpcContentType(contentType)
-            ? null
-            : new Status(StatusCode.Unknown, $"Bad gRPC response. Invalid content-type value: {contentType}");
-    }
-
-    private static Status StatusFromTrailers(HttpResponseHeaders trailers) =>
-        trailers.TryGetValues(GrpcProtocol.StatusHeader, out var values)
-            ? ReadStatus(values, trailers)
-            : new Status(StatusCode.Unknown, "No grpc-status found on response.");
-
-    private static Status ReadStatus(IEnumerable<string> statusValues, HttpHeaders headers)
-    {
-        var raw = statusValues.FirstOrDefault();
-        if (!GrpcProtocol.TryParseStatus(raw, out var code))
-        {
-            return new Status(StatusCode.Unknown, $"Unexpected grpc-status value: {raw}");
-        }
-
-        var message = headers.TryGetValues(GrpcProtocol.MessageHeader, out var messages) ? messages.FirstOrDefault() : null;
-        return new Status(code, GrpcProtocol.DecodeMessage(message));
-    }
-
-    private static Metadata ToMetadata(HttpHeaders headers)
-    {
-        var metadata = new Metadata();
-        foreach (var (name, values) in headers)
-        {
-            GrpcProtocol.AddHeaderToMetadata(metadata, name, values);
-        }
-
-        return metadata;
-    }
 
     /// <summary>The status of a transport failure: the deadline, the caller's cancellation, a reset stream, or a lost connection.</summary>
     private Status MapException(Exception ex)
