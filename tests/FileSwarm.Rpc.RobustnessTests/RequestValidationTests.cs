@@ -89,7 +89,7 @@ public sealed class RequestValidationTests
     [Fact]
     public async Task Http11_request_over_tls_gets_426_and_internal()
     {
-        using var certificate = TestCertificate.Create();
+        using var certificate = FileSwarm.Rpc.Tests.Infrastructure.TestCertificates.CreateServerCertificate();
         await using var server = await RobustnessServer.StartAsync(options => options.Certificate = certificate);
 
         using var tcp = new TcpClient();
