@@ -133,7 +133,8 @@ internal sealed class ServerCall<TRequest, TResponse> : IServerCallState, IAsync
 
     public async Task<bool> MoveNext(CancellationToken cancellationToken = default)
     {
-        using var linked = cancellationToken.CanBeCanceled
+        // Handlers usually pass the call's own token (context.CancellationToken): no link needed then.
+        using var linked = cancellationToken.CanBeCanceled && cancellationToken != _cts.Token
             ? CancellationTokenSource.CreateLinkedTokenSource(_cts.Token, cancellationToken)
             : null;
         _current = await ReadMessageAsync(linked?.Token ?? _cts.Token);
