@@ -20,6 +20,14 @@ public sealed class PeerClient(RpcChannel channel)
     public Task<GetBlockResponse> GetBlockAsync(GetBlockRequest request, CallOptions options = default) =>
         channel.UnaryAsync(GetBlockMethod, request, options);
 
+    /// <summary>
+    /// GetBlock with the block's bytes copied from the received message straight into <paramref name="destination"/>,
+    /// which should be the requested length. Returns the length of the data the peer sent; the bytes were copied only
+    /// when it equals the destination's length.
+    /// </summary>
+    public Task<int> GetBlockAsync(GetBlockRequest request, Memory<byte> destination, CallOptions options = default) =>
+        channel.UnaryAsync(GetBlockMethod, request, payload => BlockData.CopyTo(payload, destination.Span), options);
+
     public Task<GetBitfieldResponse> GetBitfieldAsync(GetBitfieldRequest request, CallOptions options = default) =>
         channel.UnaryAsync(GetBitfieldMethod, request, options);
 

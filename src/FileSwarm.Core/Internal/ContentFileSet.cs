@@ -5,6 +5,8 @@ namespace FileSwarm.Core.Internal;
 /// <summary>
 /// A handler's content as a run of open files laid end to end. Positional reads and writes at content offsets are
 /// split across file boundaries; no shared file position, so calls may run concurrently on distinct ranges.
+/// Files opened for writing may also have a direct handle (<see cref="DirectIo"/>): the aligned part of each write
+/// goes through it, bypassing the page cache, and the unaligned edges through the buffered handle.
 /// </summary>
 internal sealed class ContentFileSet : IDisposable
 {
@@ -12,20 +14,26 @@ internal sealed class ContentFileSet : IDisposable
     private readonly long[] _offsets;
     private readonly long[] _lengths;
     private readonly string[] _paths;
+    private readonly SafeFileHandle?[] _direct;
+    private readonly bool[] _directFailed;
 
     /// <param name="lengths">Expected file lengths; null to take each file's current length.</param>
-    public ContentFileSet(IReadOnlyList<string> paths, IReadOnlyList<long>? lengths, Func<int, string, SafeFileHandle> open)
+    /// <param name="openDirect">Opens a file's direct-write handle once it is open; null, or null for a file, when not wanted.</param>
+    public ContentFileSet(IReadOnlyList<string> paths, IReadOnlyList<long>? lengths, Func<int, string, SafeFileHandle> open, Func<int, string, SafeFileHandle?>? openDirect = null)
     {
         _paths = [.. paths];
         _lengths = new long[_paths.Length];
         _offsets = new long[_paths.Length];
         _handles = new SafeFileHandle[_paths.Length];
+        _direct = new SafeFileHandle?[_paths.Length];
+        _directFailed = new bool[_paths.Length];
         long offset = 0;
         try
         {
             for (var i = 0; i < _paths.Length; i++)
             {
                 _handles[i] = open(i, _paths[i]);
+                _direct[i] = openDirect?.Invoke(i, _paths[i]);
                 _offsets[i] = offset;
                 _lengths[i] = lengths?[i] ?? RandomAccess.GetLength(_handles[i]);
                 offset += _lengths[i];
@@ -45,6 +53,9 @@ internal sealed class ContentFileSet : IDisposable
     public long TotalLength { get; }
 
     public IReadOnlyList<string> Paths => _paths;
+
+    /// <summary>Whether file <paramref name="index"/> takes direct writes (opened with a direct handle that has not failed).</summary>
+    public bool WritesDirectly(int index) => _direct[index] is not null && !Volatile.Read(ref _directFailed[index]);
 
     /// <summary>Fills <paramref name="destination"/> from content offset <paramref name="offset"/>.</summary>
     public void Read(long offset, Span<byte> destination)
@@ -83,7 +94,15 @@ internal sealed class ContentFileSet : IDisposable
         {
             var inFile = offset - _offsets[file];
             var count = (int)Math.Min(source.Length, _lengths[file] - inFile);
-            RandomAccess.Write(_handles[file], source[..count], inFile);
+            if (WritesDirectly(file))
+            {
+                WriteAligned(file, source[..count], inFile);
+            }
+            else
+            {
+                RandomAccess.Write(_handles[file], source[..count], inFile);
+            }
+
             source = source[count..];
             offset += count;
             file++;
@@ -115,6 +134,47 @@ internal sealed class ContentFileSet : IDisposable
         foreach (var handle in _handles)
         {
             handle?.Dispose();
+        }
+
+        foreach (var handle in _direct)
+        {
+            handle?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The aligned middle of <paramref name="data"/> through the direct handle, its edges through the buffered one. A
+    /// direct write the file system refuses turns direct writes off for that file and is redone buffered.
+    /// </summary>
+    private void WriteAligned(int file, ReadOnlySpan<byte> data, long inFile)
+    {
+        var head = (int)((DirectIo.Alignment - (inFile % DirectIo.Alignment)) % DirectIo.Alignment);
+        if (head != DirectIo.BytesToAlignedAddress(data) || data.Length - head < DirectIo.Alignment)
+        {
+            // The file offset and the memory address cannot both be aligned, or nothing aligned is left.
+            RandomAccess.Write(_handles[file], data, inFile);
+            return;
+        }
+
+        var middle = (data.Length - head) / DirectIo.Alignment * DirectIo.Alignment;
+        if (head > 0)
+        {
+            RandomAccess.Write(_handles[file], data[..head], inFile);
+        }
+
+        try
+        {
+            RandomAccess.Write(_direct[file]!, data.Slice(head, middle), inFile + head);
+        }
+        catch (IOException)
+        {
+            Volatile.Write(ref _directFailed[file], true);
+            RandomAccess.Write(_handles[file], data.Slice(head, middle), inFile + head);
+        }
+
+        if (head + middle < data.Length)
+        {
+            RandomAccess.Write(_handles[file], data[(head + middle)..], inFile + head + middle);
         }
     }
 

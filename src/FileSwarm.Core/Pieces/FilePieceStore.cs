@@ -12,6 +12,13 @@ public sealed record FilePieceStoreOptions
     /// content this process has just hashed itself (sharing a local file); default false.
     /// </summary>
     public bool TrustCompleteFiles { get; init; }
+
+    /// <summary>
+    /// Write incomplete files around the page cache (Linux <c>O_DIRECT</c>) where the file system allows it, for the
+    /// aligned part of each write; default true. Downloads write each piece once after hashing it in memory, so the
+    /// cache would only hold data nobody reads soon, at the cost of a copy into fresh cache pages.
+    /// </summary>
+    public bool BypassPageCache { get; init; } = true;
 }
 
 /// <summary>
@@ -31,12 +38,14 @@ public sealed class FilePieceStore : PieceStore
     private readonly string[] _partPaths;
     private readonly bool[] _isPart;
     private readonly bool _someFilesFinal;
+    private readonly bool _bypassPageCache;
     private ContentFileSet _files;
 
-    private FilePieceStore(TorrentMetainfo metainfo, string directory, string[] finalPaths, string[] partPaths, bool[] isPart, bool createdEmpty)
+    private FilePieceStore(TorrentMetainfo metainfo, string directory, string[] finalPaths, string[] partPaths, bool[] isPart, bool createdEmpty, bool bypassPageCache)
         : base(metainfo)
     {
         Directory = directory;
+        _bypassPageCache = bypassPageCache;
         CreatedEmpty = createdEmpty;
         _finalPaths = finalPaths;
         _partPaths = partPaths;
@@ -106,7 +115,7 @@ public sealed class FilePieceStore : PieceStore
             }
         }
 
-        var store = new FilePieceStore(metainfo, root, finalPaths, partPaths, isPart, createdEmpty);
+        var store = new FilePieceStore(metainfo, root, finalPaths, partPaths, isPart, createdEmpty, options.BypassPageCache);
         if (!isPart.Contains(true) && options.TrustCompleteFiles)
         {
             store.MarkAllPresent();
@@ -117,6 +126,15 @@ public sealed class FilePieceStore : PieceStore
         }
 
         return store;
+    }
+
+    /// <summary>Whether writes to file <paramref name="index"/> currently bypass the page cache where aligned.</summary>
+    public bool WritesDirectly(int index)
+    {
+        using (UseFiles())
+        {
+            return _files.WritesDirectly(index);
+        }
     }
 
     /// <summary>Forces written data to the disk.</summary>
@@ -230,7 +248,11 @@ public sealed class FilePieceStore : PieceStore
     {
         var lengths = Metainfo.Files.Select(f => f.Length).ToArray();
         var paths = Enumerable.Range(0, _finalPaths.Length).Select(i => _isPart[i] ? _partPaths[i] : _finalPaths[i]).ToArray();
-        return new ContentFileSet(paths, lengths, (index, path) => OpenContentFile(path, lengths[index], _isPart[index] ? FileAccess.ReadWrite : FileAccess.Read));
+        return new ContentFileSet(
+            paths,
+            lengths,
+            (index, path) => OpenContentFile(path, lengths[index], _isPart[index] ? FileAccess.ReadWrite : FileAccess.Read),
+            (index, path) => _bypassPageCache && _isPart[index] && lengths[index] > 0 ? DirectIo.TryOpenForWriting(path) : null);
     }
 
     private static SafeFileHandle OpenContentFile(string path, long length, FileAccess access)

@@ -32,6 +32,15 @@ public interface IPieceStore : IDisposable
     /// </summary>
     bool VerifyPiece(int piece);
 
+    /// <summary>
+    /// Stores a whole piece assembled in memory: checks <paramref name="data"/> against the piece's SHA-1 and, when it
+    /// matches, writes it and records the piece present (finalising as <see cref="VerifyPiece"/> does). When it does
+    /// not match, nothing is written and false is returned. Throws <see cref="ArgumentException"/> when
+    /// <paramref name="data"/> is not the piece's size and <see cref="InvalidOperationException"/> when the piece is
+    /// already present.
+    /// </summary>
+    bool WritePiece(int piece, ReadOnlySpan<byte> data);
+
     /// <summary>Re-checks every piece (resuming from existing data); returns how many are present.</summary>
     int VerifyAll(IProgress<int>? progress = null, CancellationToken cancellationToken = default);
 }

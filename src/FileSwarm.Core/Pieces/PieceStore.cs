@@ -73,6 +73,30 @@ public abstract class PieceStore : IPieceStore
         WriteContent(position, data);
     }
 
+    public bool WritePiece(int piece, ReadOnlySpan<byte> data)
+    {
+        var position = CheckBlock(piece, 0, data.Length);
+        var size = Metainfo.GetPieceSize(piece);
+        if (data.Length != size)
+        {
+            throw new ArgumentException($"piece {piece} is {size} bytes, not {data.Length}", nameof(data));
+        }
+
+        if (HasPiece(piece))
+        {
+            throw new InvalidOperationException($"piece {piece} is already present and verified");
+        }
+
+        if (!Metainfo.VerifyPiece(piece, data))
+        {
+            return false;
+        }
+
+        WriteContent(position, data);
+        Record(piece, present: true);
+        return true;
+    }
+
     public bool VerifyPiece(int piece)
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
@@ -83,7 +107,7 @@ public abstract class PieceStore : IPieceStore
             var data = buffer.AsSpan(0, size);
             ReadContent(Metainfo.GetPieceOffset(piece), data);
             var ok = Metainfo.VerifyPiece(piece, data);
-            Record(piece, ok);
+            Record(piece, present: ok);
             return ok;
         }
         finally

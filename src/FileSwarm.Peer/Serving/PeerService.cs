@@ -63,23 +63,31 @@ public sealed class PeerService
         using var slot = _throttle.TryEnter() ?? throw new RpcException(StatusCode.ResourceExhausted, $"all {_throttle.MaxUploads} upload slots are busy; try another peer");
         var length = (int)request.Length;
         await _throttle.AcquireAsync(length, context.CancellationToken);
-        var data = new byte[length];
+        // A pooled buffer, given back by the RPC server once the response is written.
+        var response = GetBlockResponse.Rent(length, out var data);
         try
         {
-            entry.Store.ReadBlock(piece, (int)request.Offset, data);
+            entry.Store.ReadBlock(piece, (int)request.Offset, data.Span);
         }
-        catch (ObjectDisposedException)
+        catch (Exception exception)
         {
-            throw new RpcException(StatusCode.NotFound, $"{metainfo.InfoHash} is no longer in this peer's library");
-        }
-        catch (InvalidOperationException)
-        {
-            throw new RpcException(StatusCode.FailedPrecondition, $"this peer does not hold piece {piece} of {metainfo.InfoHash}");
+            response.Dispose();
+            if (exception is ObjectDisposedException)
+            {
+                throw new RpcException(StatusCode.NotFound, $"{metainfo.InfoHash} is no longer in this peer's library");
+            }
+
+            if (exception is InvalidOperationException)
+            {
+                throw new RpcException(StatusCode.FailedPrecondition, $"this peer does not hold piece {piece} of {metainfo.InfoHash}");
+            }
+
+            throw;
         }
 
         entry.AddUploaded(length);
         _logger.Served(piece, (int)request.Offset, length, request.InfoHash, context.RemoteEndPoint?.ToString() ?? "?");
-        return new GetBlockResponse { Data = UnsafeByteOperations.UnsafeWrap(data) };
+        return response;
     }
 
     private GetBitfieldResponse GetBitfield(GetBitfieldRequest request)

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Threading.RateLimiting;
+using FileSwarm.Core.Pieces;
 using FileSwarm.Peer.Transfers.Internal;
 using FileSwarm.Peer.Transfers.Picking;
 using FileSwarm.Rpc;
@@ -6,8 +8,8 @@ using FileSwarm.Rpc;
 namespace FileSwarm.Peer.Transfers;
 
 // Moving blocks: each connected peer runs RequestsPerPeer lanes, each with one request in flight. A lane picks a
-// block, acquires its bytes from the rate limiter, asks the peer, writes the block in place, and verifies the
-// piece when its last block is in. Endgame duplicates are cancelled as soon as one copy arrives.
+// block, acquires its bytes from the rate limiter, asks the peer, copies the block into its piece's buffer (or writes
+// it in place), and verifies the piece when its last block is in. Endgame duplicates are cancelled as soon as one copy arrives.
 public sealed partial class Download
 {
     private const int RateLimiterChunk = 16 * 1024;
@@ -16,6 +18,20 @@ public sealed partial class Download
     public int EndgameCancellations { get; private set; }
 
     private async Task RunLaneAsync(PeerSession session, IRemotePeer remote, CancellationToken token)
+    {
+        // Each lane receives into its own buffer, reused for every block it fetches.
+        var scratch = ArrayPool<byte>.Shared.Rent(_options.BlockSize);
+        try
+        {
+            await RunLaneAsync(session, remote, scratch, token).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
+    }
+
+    private async Task RunLaneAsync(PeerSession session, IRemotePeer remote, byte[] scratch, CancellationToken token)
     {
         while (!token.IsCancellationRequested)
         {
@@ -63,7 +79,7 @@ public sealed partial class Download
 
                 if (request is { } block)
                 {
-                    await FetchAsync(session, remote, block, inFlight!, token).ConfigureAwait(false);
+                    await FetchAsync(session, remote, block, inFlight!, scratch, token).ConfigureAwait(false);
                 }
                 else if (wait is not null)
                 {
@@ -81,19 +97,14 @@ public sealed partial class Download
         }
     }
 
-    private async Task FetchAsync(PeerSession session, IRemotePeer remote, BlockRequest request, InFlightRequest inFlight, CancellationToken sessionToken)
+    private async Task FetchAsync(PeerSession session, IRemotePeer remote, BlockRequest request, InFlightRequest inFlight, byte[] scratch, CancellationToken sessionToken)
     {
         var cancellation = inFlight.Cancellation.Token;
         try
         {
             await AcquireAsync(request.Length, cancellation).ConfigureAwait(false);
-            var data = await remote.GetBlockAsync(_infoHash, request.Piece, request.Offset, request.Length, cancellation).ConfigureAwait(false);
-            if (data.Length != request.Length)
-            {
-                throw new PeerProtocolException($"{data.Length} bytes for a block of {request.Length} ({request})");
-            }
-
-            OnBlock(session, request, data.Span);
+            await remote.GetBlockAsync(_infoHash, request.Piece, request.Offset, scratch.AsMemory(0, request.Length), cancellation).ConfigureAwait(false);
+            OnBlock(session, request, scratch.AsSpan(0, request.Length));
         }
         catch (OperationCanceledException) when (sessionToken.IsCancellationRequested || inFlight.Superseded)
         {
@@ -142,7 +153,10 @@ public sealed partial class Download
         }
     }
 
-    /// <summary>A block arrived: the first copy is written in place; the last block of a piece triggers its SHA-1 check.</summary>
+    /// <summary>
+    /// A block arrived: the first copy goes into its piece's buffer (or in place in the store); the last block of a
+    /// piece triggers its SHA-1 check.
+    /// </summary>
     private void OnBlock(PeerSession session, BlockRequest request, ReadOnlySpan<byte> data)
     {
         List<object> losers = [];
@@ -177,13 +191,31 @@ public sealed partial class Download
             return;
         }
 
-        try
+        PieceBuffer? buffer;
+        lock (_sync)
         {
-            _store.WriteBlock(request.Piece, request.Offset, data);
+            // The first accepted block decides where the piece is assembled: in memory while the budget allows.
+            if (!_assembling.TryGetValue(request.Piece, out buffer))
+            {
+                buffer = _pieceBuffers.TryRent(_picker.Layout.GetPieceSize(request.Piece));
+                _assembling[request.Piece] = buffer;
+            }
         }
-        catch (Exception exception)
+
+        if (buffer is not null)
         {
-            throw new StoreException(exception);
+            data.CopyTo(buffer.Span[request.Offset..]);
+        }
+        else
+        {
+            try
+            {
+                _store.WriteBlock(request.Piece, request.Offset, data);
+            }
+            catch (Exception exception)
+            {
+                throw new StoreException(exception);
+            }
         }
 
         bool pieceWritten;
@@ -201,14 +233,25 @@ public sealed partial class Download
 
     private void VerifyPiece(int piece)
     {
+        PieceBuffer? buffer;
+        lock (_sync)
+        {
+            _assembling.Remove(piece, out buffer);
+        }
+
         bool ok;
         try
         {
-            ok = _store.VerifyPiece(piece);
+            // In memory: hashed there and written only when it matches. Otherwise read back from the store.
+            ok = buffer is null ? _store.VerifyPiece(piece) : _store.WritePiece(piece, buffer.Span);
         }
         catch (Exception exception)
         {
             throw new StoreException(exception);
+        }
+        finally
+        {
+            buffer?.Dispose();
         }
 
         PieceOutcome outcome;

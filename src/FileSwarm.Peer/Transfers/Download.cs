@@ -10,7 +10,8 @@ namespace FileSwarm.Peer.Transfers;
 /// <summary>
 /// Downloads one file from its swarm into a piece store: rarest-first picking, several requests in flight per
 /// peer, endgame, a SHA-1 check of every piece, strikes for bad data, backoff for failing peers, batched
-/// announces. Blocks are written in place as they arrive; memory is bounded by peers × requests × block size.
+/// announces. A piece is assembled in memory (within <see cref="DownloadOptions.PieceMemoryBudget"/>), hashed there
+/// and written once; beyond the budget, blocks are written in place as they arrive and the piece is read back.
 /// </summary>
 /// <remarks>
 /// Split by feature: this file runs the download and reports progress; <c>Download.Peers.cs</c> connects,
@@ -32,6 +33,10 @@ public sealed partial class Download
     private readonly AsyncPulse _workChanged = new();
     private readonly AsyncPulse _wakeSupervisor = new();
     private readonly RateMeter _rate;
+    private readonly PieceBufferPool _pieceBuffers;
+
+    // Pieces with at least one block accepted and not yet verified: their buffer, or null when written to the store.
+    private readonly Dictionary<int, PieceBuffer?> _assembling = [];
     private DownloadState _state = DownloadState.Starting;
     private string? _error;
     private Exception? _fatal;
@@ -69,6 +74,7 @@ public sealed partial class Download
         }
 
         _rate = new RateMeter(_time, options.RateWindow);
+        _pieceBuffers = new PieceBufferPool(Math.Max(store.Metainfo.PieceLength, 1), options.PieceMemoryBudget);
     }
 
     /// <summary>The file being downloaded.</summary>
@@ -134,7 +140,7 @@ public sealed partial class Download
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             await run.CancelAsync().ConfigureAwait(false);
-            await StopSessionsAsync().ConfigureAwait(false);
+            await StopAsync().ConfigureAwait(false);
             SetState(DownloadState.Stopped, null);
             TransferLog.DownloadStopped(_logger, _infoHash, _picker.Layout.PieceCount - MissingPieces(), _picker.Layout.PieceCount);
             throw;
@@ -142,14 +148,14 @@ public sealed partial class Download
         catch (Exception exception)
         {
             await run.CancelAsync().ConfigureAwait(false);
-            await StopSessionsAsync().ConfigureAwait(false);
+            await StopAsync().ConfigureAwait(false);
             SetState(DownloadState.Failed, exception.Message);
             TransferLog.DownloadFailed(_logger, _infoHash, exception);
             throw;
         }
 
         await run.CancelAsync().ConfigureAwait(false);
-        await StopSessionsAsync().ConfigureAwait(false);
+        await StopAsync().ConfigureAwait(false);
         if (!_store.IsComplete)
         {
             // Every piece verified means the store finalised; anything else is a store bug worth stopping for.
@@ -161,6 +167,21 @@ public sealed partial class Download
         SetState(DownloadState.Complete, null);
         await AnnounceCompletedAsync(cancellationToken).ConfigureAwait(false);
         LogSummaries();
+    }
+
+    /// <summary>Every session has ended: no block can arrive any more, so half-assembled pieces are let go.</summary>
+    private async Task StopAsync()
+    {
+        await StopSessionsAsync().ConfigureAwait(false);
+        lock (_sync)
+        {
+            foreach (var buffer in _assembling.Values)
+            {
+                buffer?.Dispose();
+            }
+
+            _assembling.Clear();
+        }
     }
 
     private async Task SuperviseAsync(CancellationToken cancellationToken)

@@ -18,6 +18,13 @@ public sealed record DownloadOptions
     /// <summary>Bytes per block request (at most 1 MiB, the peer service's limit; clipped to the piece).</summary>
     public int BlockSize { get; init; } = 256 * 1024;
 
+    /// <summary>
+    /// Memory for pieces being assembled: a piece whose blocks arrive while there is room is collected in memory,
+    /// hashed there and written once (never read back; bad data never reaches the disk). Pieces beyond the budget are
+    /// written block by block and read back for their SHA-1. Default 16 MiB; 0 writes every block straight away.
+    /// </summary>
+    public long PieceMemoryBudget { get; init; } = 16 * 1024 * 1024;
+
     /// <summary>Bad pieces a peer may send before it is dropped for this file.</summary>
     public int StrikesBeforeDrop { get; init; } = 3;
 
@@ -85,6 +92,11 @@ public sealed record DownloadOptions
         if (MaxPeers < 1 || RequestsPerPeer < 1 || StrikesBeforeDrop < 1 || MaxPeerFailures < 1 || EndgameRequestsPerBlock < 2)
         {
             throw new ArgumentException("DownloadOptions.MaxPeers, RequestsPerPeer, StrikesBeforeDrop and MaxPeerFailures must be at least 1, EndgameRequestsPerBlock at least 2.");
+        }
+
+        if (PieceMemoryBudget < 0)
+        {
+            throw new ArgumentException($"DownloadOptions.PieceMemoryBudget must not be negative, not {PieceMemoryBudget}.", nameof(PieceMemoryBudget));
         }
 
         if (BlockSize is < 1 or > 1024 * 1024)

@@ -10,7 +10,8 @@ namespace FileSwarm.Peer.Transfers;
 /// <summary>
 /// Reaches peers over <c>fileswarm.v1.Peer</c>: one <see cref="RpcChannel"/> per remote address, shared by every
 /// download and disposed with the connector. Each block request carries a deadline of
-/// <see cref="RequestTimeout"/>; a response of the wrong length is a <see cref="PeerProtocolException"/>.
+/// <see cref="RequestTimeout"/>; a response of the wrong length is a <see cref="PeerProtocolException"/>. Block bytes
+/// are copied from the received message straight into the caller's buffer (<see cref="BlockData"/>).
 /// </summary>
 public sealed class GrpcPeerConnector : IPeerConnector, IDisposable
 {
@@ -60,22 +61,20 @@ public sealed class GrpcPeerConnector : IPeerConnector, IDisposable
 
         public string Address => address;
 
-        public async Task<ReadOnlyMemory<byte>> GetBlockAsync(Sha1Hash infoHash, int piece, int offset, int length, CancellationToken cancellationToken)
+        public async Task GetBlockAsync(Sha1Hash infoHash, int piece, int offset, Memory<byte> destination, CancellationToken cancellationToken)
         {
             var request = new GetBlockRequest
             {
                 InfoHash = infoHash.ToString(),
                 Piece = checked((uint)piece),
                 Offset = checked((uint)offset),
-                Length = checked((uint)length),
+                Length = checked((uint)destination.Length),
             };
-            var response = await client.GetBlockAsync(request, CallOptions.WithTimeout(connector.RequestTimeout, cancellationToken)).ConfigureAwait(false);
-            if (response.Data.Length != length)
+            var received = await client.GetBlockAsync(request, destination, CallOptions.WithTimeout(connector.RequestTimeout, cancellationToken)).ConfigureAwait(false);
+            if (received != destination.Length)
             {
-                throw new PeerProtocolException($"peer {peerId} sent {response.Data.Length} bytes for a block of {length} (piece {piece}, offset {offset})");
+                throw new PeerProtocolException($"peer {peerId} sent {received} bytes for a block of {destination.Length} (piece {piece}, offset {offset})");
             }
-
-            return response.Data.Memory;
         }
 
         public async Task<Bitfield> GetBitfieldAsync(Sha1Hash infoHash, int pieceCount, CancellationToken cancellationToken)

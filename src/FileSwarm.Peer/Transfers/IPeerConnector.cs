@@ -20,8 +20,11 @@ public interface IRemotePeer
 
     string Address { get; }
 
-    /// <summary>A block of a piece; the returned memory stays valid until the next call on this peer for the same slot.</summary>
-    Task<ReadOnlyMemory<byte>> GetBlockAsync(Sha1Hash infoHash, int piece, int offset, int length, CancellationToken cancellationToken);
+    /// <summary>
+    /// Fills <paramref name="destination"/> with the block of its length at <paramref name="offset"/> in
+    /// <paramref name="piece"/>. A peer that sends another length is a <see cref="PeerProtocolException"/>.
+    /// </summary>
+    Task GetBlockAsync(Sha1Hash infoHash, int piece, int offset, Memory<byte> destination, CancellationToken cancellationToken);
 
     /// <summary>The pieces the peer holds of the file.</summary>
     Task<Bitfield> GetBitfieldAsync(Sha1Hash infoHash, int pieceCount, CancellationToken cancellationToken);

@@ -95,6 +95,23 @@ public sealed class RpcChannel : IDisposable
         return await call.ResponseAsync;
     }
 
+    /// <summary>
+    /// Runs a unary call to its end and hands the response's serialized bytes to <paramref name="decoder"/> instead of
+    /// parsing a message: for responses carrying a large bytes field the caller copies straight into its own buffer
+    /// (no message object, no per-call array). The decoder runs once, on the received bytes (decompressed if needed),
+    /// before they are released; an <see cref="InvalidProtocolBufferException"/> it throws fails the call with
+    /// INTERNAL, an <see cref="RpcException"/> with its own status.
+    /// </summary>
+    public async Task<TResult> UnaryAsync<TRequest, TResponse, TResult>(Method<TRequest, TResponse> method, TRequest request, ResponseDecoder<TResult> decoder, CallOptions options = default)
+        where TRequest : class, IMessage<TRequest>
+        where TResponse : class, IMessage<TResponse>
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(decoder);
+        using var call = Start(method, MethodType.Unary, options, request);
+        return await call.ReadSingleResponseAsync(decoder);
+    }
+
     public AsyncServerStreamingCall<TResponse> ServerStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, TRequest request, CallOptions options = default)
         where TRequest : class, IMessage<TRequest>
         where TResponse : class, IMessage<TResponse>

@@ -81,13 +81,20 @@ internal static class MessageFraming
     /// needs an encoding this side can read; the decompressed size is held to the same limit.
     /// </summary>
     public static T Parse<T>(MessageParser<T> parser, in ReadOnlySequence<byte> payload, bool compressed, string? encoding, int? maxSize)
-        where T : IMessage<T>
+        where T : IMessage<T> =>
+        Decode(parser, static (p, bytes) => p.ParseFrom(bytes), payload, compressed, encoding, maxSize);
+
+    /// <summary>
+    /// Hands a received message's serialized bytes to <paramref name="decode"/> (decompressed first, as for
+    /// <see cref="Parse"/>). Protobuf errors it throws become INTERNAL.
+    /// </summary>
+    public static T Decode<TState, T>(TState state, Func<TState, ReadOnlySequence<byte>, T> decode, in ReadOnlySequence<byte> payload, bool compressed, string? encoding, int? maxSize)
     {
         try
         {
             if (!compressed)
             {
-                return parser.ParseFrom(payload);
+                return decode(state, payload);
             }
 
             if (encoding is null || encoding == GrpcProtocol.IdentityEncoding)
@@ -100,7 +107,7 @@ internal static class MessageFraming
                 throw new RpcException(StatusCode.Internal, $"Received a message compressed with '{encoding}', which this side cannot read.");
             }
 
-            return ParseCompressed(parser, payload, encoding, maxSize ?? int.MaxValue);
+            return DecodeCompressed(state, decode, payload, encoding, maxSize ?? int.MaxValue);
         }
         catch (InvalidProtocolBufferException ex)
         {
@@ -112,8 +119,7 @@ internal static class MessageFraming
     public static bool IsSupportedEncoding(string? encoding) =>
         encoding is null or GrpcProtocol.IdentityEncoding or "gzip" or "deflate";
 
-    private static T ParseCompressed<T>(MessageParser<T> parser, in ReadOnlySequence<byte> payload, string encoding, int maxSize)
-        where T : IMessage<T>
+    private static T DecodeCompressed<TState, T>(TState state, Func<TState, ReadOnlySequence<byte>, T> decode, in ReadOnlySequence<byte> payload, string encoding, int maxSize)
     {
         var input = ArrayPool<byte>.Shared.Rent((int)payload.Length);
         var output = ArrayPool<byte>.Shared.Rent(Math.Min(Math.Max(4096, (int)payload.Length * 4), Math.Max(4096, maxSize)));
@@ -150,7 +156,7 @@ internal static class MessageFraming
                 }
             }
 
-            return parser.ParseFrom(output.AsSpan(0, total));
+            return decode(state, new ReadOnlySequence<byte>(output, 0, total));
         }
         catch (InvalidDataException ex)
         {

@@ -50,6 +50,10 @@ public sealed class RpcServiceBuilder
         return this;
     }
 
+    /// <summary>
+    /// Binds a unary method. A response that implements <see cref="IDisposable"/> is disposed once it has been
+    /// written, so it may hold pooled buffers (as client-streaming responses may).
+    /// </summary>
     public RpcServiceBuilder Unary<TRequest, TResponse>(string name, UnaryServerMethod<TRequest, TResponse> handler)
         where TRequest : class, IMessage<TRequest>
         where TResponse : class, IMessage<TResponse>

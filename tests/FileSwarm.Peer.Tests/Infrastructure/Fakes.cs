@@ -65,9 +65,10 @@ public sealed class FakePeer(string peerId, IPieceStore source) : IRemotePeer
         ? new SwarmPeer(PeerId, Address, advertised.IsComplete, advertised.Clone())
         : new SwarmPeer(PeerId, Address, Source.IsComplete, Source.IsComplete ? null : Source.GetBitfield());
 
-    public async Task<ReadOnlyMemory<byte>> GetBlockAsync(Sha1Hash infoHash, int piece, int offset, int length, CancellationToken cancellationToken)
+    public async Task GetBlockAsync(Sha1Hash infoHash, int piece, int offset, Memory<byte> destination, CancellationToken cancellationToken)
     {
         Assert.Equal(Source.Metainfo.InfoHash, infoHash);
+        var length = destination.Length;
         Interlocked.Increment(ref _requests);
         Interlocked.Add(ref _bytesRequested, length);
         _requestsPerPiece.AddOrUpdate(piece, 1, static (_, n) => n + 1);
@@ -102,7 +103,13 @@ public sealed class FakePeer(string peerId, IPieceStore source) : IRemotePeer
             throw new RpcException(StatusCode.FailedPrecondition, $"no piece {piece}");
         }
 
-        var block = new byte[length];
+        if (WrongLength)
+        {
+            // What the real connector reports when a peer sends a block of another length.
+            throw new PeerProtocolException($"{length - 1} bytes for a block of {length}");
+        }
+
+        var block = destination.Span;
         Source.ReadBlock(piece, offset, block);
         if (Corrupt)
         {
@@ -110,7 +117,6 @@ public sealed class FakePeer(string peerId, IPieceStore source) : IRemotePeer
         }
 
         Interlocked.Increment(ref _blocksServed);
-        return WrongLength ? block.AsMemory(0, length - 1) : block;
     }
 
     public async Task<Bitfield> GetBitfieldAsync(Sha1Hash infoHash, int pieceCount, CancellationToken cancellationToken)

@@ -81,11 +81,11 @@ public sealed class GrpcPeerConnectorTests
         using var connector = new GrpcPeerConnector(TimeSpan.FromSeconds(10));
         var peer = connector.Connect(new SwarmPeer("short", $"127.0.0.1:{server.EndPoints[0].Port}", true, null));
 
-        await Assert.ThrowsAsync<PeerProtocolException>(() => peer.GetBlockAsync(file.Metainfo.InfoHash, 0, 0, 16384, CancellationToken.None));
+        await Assert.ThrowsAsync<PeerProtocolException>(() => peer.GetBlockAsync(file.Metainfo.InfoHash, 0, 0, new byte[16384], CancellationToken.None));
         var bits = await peer.GetBitfieldAsync(file.Metainfo.InfoHash, 2, CancellationToken.None);
         Assert.True(bits.IsComplete);
         await Assert.ThrowsAsync<PeerProtocolException>(() => peer.GetBitfieldAsync(file.Metainfo.InfoHash, 3, CancellationToken.None));
-        var missing = await Assert.ThrowsAsync<RpcException>(() => peer.GetBlockAsync(Sha1Hash.Compute([1]), 0, 0, 16, CancellationToken.None));
+        var missing = await Assert.ThrowsAsync<RpcException>(() => peer.GetBlockAsync(Sha1Hash.Compute([1]), 0, 0, new byte[16], CancellationToken.None));
         Assert.Equal(StatusCode.NotFound, missing.StatusCode);
     }
 

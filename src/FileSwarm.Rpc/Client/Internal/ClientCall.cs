@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
@@ -105,26 +106,18 @@ internal sealed class ClientCall<TRequest, TResponse> : IAsyncStreamReader<TResp
         _ = SendAsync(BuildRequest(content, timeout));
     }
 
-    public async Task<TResponse> ReadSingleResponseAsync()
-    {
-        var message = await ReadMessageAsync(CancellationToken.None);
-        if (message is null)
-        {
-            throw Fail(new Status(StatusCode.Internal, "Failed to deserialize response message: the response has no message."));
-        }
+    public Task<TResponse> ReadSingleResponseAsync() =>
+        ReadSingleAsync(this, static (call, payload, compressed) => MessageFraming.Parse(call._method.ResponseParser, payload, compressed, call.ResponseEncoding(), call.MaxReceiveSize));
 
-        if (await ReadMessageAsync(CancellationToken.None) is not null)
-        {
-            throw Fail(new Status(StatusCode.Internal, "The response has more than one message for a single-message method."));
-        }
-
-        return message;
-    }
+    /// <summary>The one response of a unary or client-streaming call, decoded from its bytes by <paramref name="decoder"/>.</summary>
+    public Task<TResult> ReadSingleResponseAsync<TResult>(ResponseDecoder<TResult> decoder) =>
+        ReadSingleAsync((Call: this, Decoder: decoder), static (state, payload, compressed) =>
+            MessageFraming.Decode(state.Decoder, static (d, bytes) => d(bytes), payload, compressed, state.Call.ResponseEncoding(), state.Call.MaxReceiveSize));
 
     public async Task<bool> MoveNext(CancellationToken cancellationToken = default)
     {
-        _current = await ReadMessageAsync(cancellationToken);
-        return _current is not null;
+        (var read, _current) = await ReadAsync(this, static (call, payload, compressed) => MessageFraming.Parse(call._method.ResponseParser, payload, compressed, call.ResponseEncoding(), call.MaxReceiveSize), cancellationToken);
+        return read;
     }
 
     public Status GetStatus() =>
@@ -281,7 +274,26 @@ internal sealed class ClientCall<TRequest, TResponse> : IAsyncStreamReader<TResp
         }
     }
 
-    private async Task<TResponse?> ReadMessageAsync(CancellationToken cancellationToken)
+    private int? MaxReceiveSize => _channel.Options.MaxReceiveMessageSize;
+
+    private async Task<TResult> ReadSingleAsync<TState, TResult>(TState state, Func<TState, ReadOnlySequence<byte>, bool, TResult> decode)
+    {
+        var (read, message) = await ReadAsync(state, decode, CancellationToken.None);
+        if (!read)
+        {
+            throw Fail(new Status(StatusCode.Internal, "Failed to deserialize response message: the response has no message."));
+        }
+
+        if ((await ReadAsync(state, decode, CancellationToken.None)).Read)
+        {
+            throw Fail(new Status(StatusCode.Internal, "The response has more than one message for a single-message method."));
+        }
+
+        return message!;
+    }
+
+    /// <summary>The next response message decoded by <paramref name="decode"/> (payload, compressed flag), or Read false at the end of the stream.</summary>
+    private async Task<(bool Read, TResult? Value)> ReadAsync<TState, TResult>(TState state, Func<TState, ReadOnlySequence<byte>, bool, TResult> decode, CancellationToken cancellationToken)
     {
         try
         {
@@ -296,7 +308,7 @@ internal sealed class ClientCall<TRequest, TResponse> : IAsyncStreamReader<TResp
         {
             if (_status is { } early)
             {
-                return early.Code == StatusCode.OK ? null : throw new RpcException(early, _trailers ?? new Metadata());
+                return early.Code == StatusCode.OK ? default : throw new RpcException(early, _trailers ?? new Metadata());
             }
 
             try
@@ -331,10 +343,10 @@ internal sealed class ClientCall<TRequest, TResponse> : IAsyncStreamReader<TResp
             {
                 if (MessageFraming.TryReadMessage(ref buffer, maxSize, out var compressed, out var payload))
                 {
-                    var message = MessageFraming.Parse(_method.ResponseParser, payload, compressed, ResponseEncoding(), maxSize);
+                    var message = decode(state, payload, compressed);
                     RpcMetrics.ClientMessageReceived((int)payload.Length + GrpcProtocol.MessageHeaderSize);
                     _reader.AdvanceTo(buffer.Start);
-                    return message;
+                    return (true, message);
                 }
             }
             catch (RpcException ex)
@@ -354,7 +366,7 @@ internal sealed class ClientCall<TRequest, TResponse> : IAsyncStreamReader<TResp
                 var trailers = ResponseStatus.ToMetadata(_response!.TrailingHeaders);
                 var status = ResponseStatus.FromTrailers(_response.TrailingHeaders);
                 Finish(status, trailers);
-                return status.Code == StatusCode.OK ? null : throw new RpcException(status, trailers);
+                return status.Code == StatusCode.OK ? default : throw new RpcException(status, trailers);
             }
 
             _reader.AdvanceTo(buffer.Start, buffer.End);

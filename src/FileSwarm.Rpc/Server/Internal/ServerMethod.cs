@@ -51,7 +51,7 @@ internal sealed class ServerMethod<TRequest, TResponse> : IServerMethod
                     case MethodType.Unary:
                         var response = await _unary!(await call.ReadSingleMessageAsync(), call.Context)
                             ?? throw new InvalidOperationException("The handler returned no response message.");
-                        await call.WriteMessageAsync(response, flush: false);
+                        await WriteAndReleaseAsync(call, response);
                         break;
                     case MethodType.ServerStreaming:
                         await _serverStreaming!(await call.ReadSingleMessageAsync(), call, call.Context);
@@ -59,7 +59,7 @@ internal sealed class ServerMethod<TRequest, TResponse> : IServerMethod
                     case MethodType.ClientStreaming:
                         var aggregate = await _clientStreaming!(call, call.Context)
                             ?? throw new InvalidOperationException("The handler returned no response message.");
-                        await call.WriteMessageAsync(aggregate, flush: false);
+                        await WriteAndReleaseAsync(call, aggregate);
                         break;
                     default:
                         await _duplex!(call, call, call.Context);
@@ -72,6 +72,22 @@ internal sealed class ServerMethod<TRequest, TResponse> : IServerMethod
             {
                 await call.FailAsync(ex);
             }
+        }
+    }
+
+    /// <summary>
+    /// Writes a handler's single response; one that is <see cref="IDisposable"/> (e.g. holding a pooled buffer) is
+    /// disposed once its bytes are in the response body, or the write failed.
+    /// </summary>
+    private static async Task WriteAndReleaseAsync(ServerCall<TRequest, TResponse> call, TResponse response)
+    {
+        try
+        {
+            await call.WriteMessageAsync(response, flush: false);
+        }
+        finally
+        {
+            (response as IDisposable)?.Dispose();
         }
     }
 }

@@ -1,0 +1,101 @@
+using System.Buffers;
+using FileSwarm.Rpc;
+
+namespace FileSwarm.Protocol;
+
+/// <summary>
+/// Reads a serialized <c>fileswarm.v1.GetBlockResponse</c> without building the message: the <c>data</c> field is
+/// copied straight into the caller's buffer, so receiving a block allocates nothing per block. Unknown fields are
+/// skipped as protobuf requires; a repeated <c>data</c> field counts by its last occurrence.
+/// </summary>
+public static class BlockData
+{
+    private const int DataField = 1;
+
+    /// <summary>
+    /// The length of the response's <c>data</c> field (0 when absent), copying it into <paramref name="destination"/>
+    /// when it has exactly that length. Throws <see cref="RpcException"/> (INTERNAL) for malformed bytes.
+    /// </summary>
+    public static int CopyTo(ReadOnlySequence<byte> payload, Span<byte> destination)
+    {
+        var reader = new SequenceReader<byte>(payload);
+        var length = 0;
+        while (!reader.End)
+        {
+            var tag = ReadVarint(ref reader);
+            var field = tag >> 3;
+            if (field is 0 or > 536_870_911)
+            {
+                throw Malformed($"field number {field}");
+            }
+
+            switch ((int)(tag & 7))
+            {
+                case 0:
+                    ReadVarint(ref reader);
+                    break;
+                case 1:
+                    Skip(ref reader, 8);
+                    break;
+                case 5:
+                    Skip(ref reader, 4);
+                    break;
+                case 2:
+                    var size = ReadVarint(ref reader);
+                    if (size > (ulong)reader.Remaining)
+                    {
+                        throw Malformed($"a field of {size} bytes with {reader.Remaining} left");
+                    }
+
+                    if (field == DataField)
+                    {
+                        length = (int)size;
+                        if (length == destination.Length)
+                        {
+                            reader.TryCopyTo(destination);
+                        }
+                    }
+
+                    reader.Advance((long)size);
+                    break;
+                default:
+                    throw Malformed($"wire type {tag & 7}");
+            }
+        }
+
+        return length;
+    }
+
+    private static ulong ReadVarint(ref SequenceReader<byte> reader)
+    {
+        ulong value = 0;
+        for (var shift = 0; shift < 70; shift += 7)
+        {
+            if (!reader.TryRead(out var b))
+            {
+                throw Malformed("a truncated varint");
+            }
+
+            value |= (ulong)(b & 0x7F) << shift;
+            if (b < 0x80)
+            {
+                return value;
+            }
+        }
+
+        throw Malformed("a varint longer than 10 bytes");
+    }
+
+    private static void Skip(ref SequenceReader<byte> reader, int count)
+    {
+        if (reader.Remaining < count)
+        {
+            throw Malformed("a truncated fixed-size field");
+        }
+
+        reader.Advance(count);
+    }
+
+    private static RpcException Malformed(string what) =>
+        new(StatusCode.Internal, $"Failed to deserialize the GetBlock response: {what}.");
+}
