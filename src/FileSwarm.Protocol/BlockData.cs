@@ -14,12 +14,14 @@ public static class BlockData
 
     /// <summary>
     /// The length of the response's <c>data</c> field (0 when absent), copying it into <paramref name="destination"/>
-    /// when it has exactly that length. Throws <see cref="RpcException"/> (INTERNAL) for malformed bytes.
+    /// when it has exactly that length (otherwise, and for malformed bytes, it is left untouched). Throws
+    /// <see cref="RpcException"/> (INTERNAL) for malformed bytes.
     /// </summary>
     public static int CopyTo(ReadOnlySequence<byte> payload, Span<byte> destination)
     {
         var reader = new SequenceReader<byte>(payload);
         var length = 0;
+        SequencePosition? data = null;
         while (!reader.End)
         {
             var tag = ReadVarint(ref reader);
@@ -49,11 +51,9 @@ public static class BlockData
 
                     if (field == DataField)
                     {
+                        // Copied once the whole message is read: a later data field replaces this one.
                         length = (int)size;
-                        if (length == destination.Length)
-                        {
-                            reader.TryCopyTo(destination);
-                        }
+                        data = reader.Position;
                     }
 
                     reader.Advance((long)size);
@@ -61,6 +61,11 @@ public static class BlockData
                 default:
                     throw Malformed($"wire type {tag & 7}");
             }
+        }
+
+        if (data is { } start && length == destination.Length)
+        {
+            payload.Slice(start, length).CopyTo(destination);
         }
 
         return length;

@@ -1,11 +1,17 @@
 namespace FileSwarm.Core.Tests.Infrastructure;
 
-/// <summary>A fresh directory under the system temp directory, deleted on dispose.</summary>
+/// <summary>A fresh directory (under the system temp directory unless told otherwise), deleted on dispose.</summary>
 public sealed class TempDirectory : IDisposable
 {
     public TempDirectory()
     {
         Path = Directory.CreateTempSubdirectory("fileswarm-test-").FullName;
+    }
+
+    /// <summary>A fresh directory under <paramref name="parent"/> (e.g. another file system than the temp directory's).</summary>
+    public TempDirectory(string parent)
+    {
+        Path = Directory.CreateDirectory(System.IO.Path.Join(parent, "fileswarm-test-" + Guid.NewGuid().ToString("N"))).FullName;
     }
 
     public string Path { get; }

@@ -52,6 +52,43 @@ public sealed class FilePieceStoreTests : PieceStoreConformanceTests
     }
 
     [Fact]
+    public void The_whole_piece_that_completes_the_content_gives_the_part_files_their_names()
+    {
+        var (metainfo, content) = MultiFileContent();
+        using var store = FilePieceStore.Open(metainfo, Downloads);
+        for (var piece = 0; piece < metainfo.PieceCount; piece++)
+        {
+            Assert.False(store.FinalPaths.Any(File.Exists), "a final name appeared before the last piece was written");
+            Assert.True(store.WritePiece(piece, PieceOf(metainfo, content, piece)));
+        }
+
+        Assert.True(store.IsComplete);
+        Assert.Empty(Directory.EnumerateFiles(Downloads, "*" + FilePieceStore.PartSuffix, SearchOption.AllDirectories));
+        Assert.Equal(content, store.FinalPaths.SelectMany(File.ReadAllBytes).ToArray());
+        var buffer = new byte[100];
+        store.ReadBlock(2, 50, buffer);
+        Assert.Equal(content.AsSpan((2 * PieceLength) + 50, 100).ToArray(), buffer);
+    }
+
+    [Fact]
+    public void A_whole_piece_that_fails_its_hash_leaves_the_part_files_untouched()
+    {
+        var (metainfo, content) = MultiFileContent();
+        using var store = FilePieceStore.Open(metainfo, Downloads);
+        var parts = metainfo.Files.Select(f => Path.Join([Downloads, .. f.StoragePath]) + FilePieceStore.PartSuffix).ToArray();
+        for (var piece = 0; piece < metainfo.PieceCount; piece++)
+        {
+            var corrupt = PieceOf(metainfo, content, piece).ToArray();
+            corrupt[corrupt.Length / 2] ^= 0x10;
+            Assert.False(store.WritePiece(piece, corrupt));
+        }
+
+        store.Flush();
+        Assert.All(parts, part => Assert.True(File.ReadAllBytes(part).AsSpan().IndexOfAnyExcept((byte)0) < 0, $"{part} was written"));
+        Assert.True(store.GetBitfield().IsEmpty);
+    }
+
+    [Fact]
     public void Reopening_resumes_from_part_files()
     {
         var (metainfo, content) = MultiFileContent();

@@ -179,6 +179,138 @@ public abstract class PieceStoreConformanceTests : IDisposable
         Assert.Throws<ObjectDisposedException>(() => store.VerifyPiece(0));
     }
 
+    [Fact]
+    public void Whole_pieces_that_match_their_hash_are_written_recorded_and_complete_the_store()
+    {
+        var (metainfo, content) = MultiFileContent();
+        using var store = CreateStore(metainfo);
+        for (var piece = metainfo.PieceCount - 1; piece >= 0; piece--)
+        {
+            Assert.False(store.IsComplete);
+            Assert.True(store.WritePiece(piece, PieceOf(metainfo, content, piece)));
+            Assert.True(store.HasPiece(piece));
+            var readBack = new byte[metainfo.GetPieceSize(piece)];
+            store.ReadBlock(piece, 0, readBack);
+            Assert.Equal(PieceOf(metainfo, content, piece).ToArray(), readBack);
+        }
+
+        Assert.True(store.IsComplete);
+        Assert.Equal(metainfo.PieceCount, store.VerifyAll());
+    }
+
+    [Fact]
+    public void A_whole_piece_that_does_not_match_its_hash_is_not_written()
+    {
+        var (metainfo, content) = MultiFileContent();
+        using var store = CreateStore(metainfo);
+
+        // The right bytes are in place but unverified: if the bad piece reached the store, they would no longer verify.
+        WritePiece(store, content, 1);
+        var corrupt = PieceOf(metainfo, content, 1).ToArray();
+        corrupt[^1] ^= 0x40;
+        Assert.False(store.WritePiece(1, corrupt));
+        Assert.False(store.HasPiece(1));
+        Assert.Throws<InvalidOperationException>(() => store.ReadBlock(1, 0, new byte[1]));
+        Assert.True(store.VerifyPiece(1));
+
+        // The short last piece too, into a store that holds nothing of it.
+        var last = metainfo.PieceCount - 1;
+        var badLast = PieceOf(metainfo, content, last).ToArray();
+        badLast[0] ^= 1;
+        Assert.False(store.WritePiece(last, badLast));
+        Assert.False(store.HasPiece(last));
+        Assert.False(store.VerifyPiece(last));
+        Assert.True(store.WritePiece(last, PieceOf(metainfo, content, last)));
+        Assert.Equal(2, store.GetBitfield().CountSet);
+    }
+
+    [Fact]
+    public void A_whole_piece_of_the_wrong_size_is_refused()
+    {
+        var (metainfo, content) = MultiFileContent();
+        using var store = CreateStore(metainfo);
+        var last = metainfo.PieceCount - 1;
+        var lastSize = metainfo.GetPieceSize(last);
+        Assert.NotEqual(PieceLength, lastSize);
+
+        Assert.ThrowsAny<ArgumentException>(() => store.WritePiece(0, content.AsSpan(0, PieceLength - 1)));
+        Assert.ThrowsAny<ArgumentException>(() => store.WritePiece(0, content.AsSpan(0, PieceLength + 1)));
+        Assert.ThrowsAny<ArgumentException>(() => store.WritePiece(0, []));
+        Assert.ThrowsAny<ArgumentException>(() => store.WritePiece(last, content.AsSpan(0, PieceLength)));
+        Assert.ThrowsAny<ArgumentException>(() => store.WritePiece(last, content.AsSpan((int)metainfo.GetPieceOffset(last), lastSize - 1)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => store.WritePiece(metainfo.PieceCount, content.AsSpan(0, lastSize)));
+        Assert.True(store.GetBitfield().IsEmpty);
+    }
+
+    [Fact]
+    public void A_whole_piece_already_present_is_refused()
+    {
+        var (metainfo, content) = MultiFileContent();
+        using var store = CreateStore(metainfo);
+        Assert.True(store.WritePiece(0, PieceOf(metainfo, content, 0)));
+        Assert.Throws<InvalidOperationException>(() => store.WritePiece(0, PieceOf(metainfo, content, 0)));
+
+        WritePiece(store, content, 2);
+        Assert.True(store.VerifyPiece(2));
+        Assert.Throws<InvalidOperationException>(() => store.WritePiece(2, PieceOf(metainfo, content, 2)));
+        Assert.Equal("1010", store.GetBitfield().ToString());
+    }
+
+    [Fact]
+    public void Whole_pieces_and_blocks_mix_and_the_last_write_completes_the_store()
+    {
+        var (metainfo, content) = MultiFileContent(100_000, 1, 60_000, 33_000);
+        using var store = CreateStore(metainfo);
+        for (var piece = 0; piece < metainfo.PieceCount; piece++)
+        {
+            if (piece % 2 == 0)
+            {
+                Assert.True(store.WritePiece(piece, PieceOf(metainfo, content, piece)));
+            }
+            else
+            {
+                WritePiece(store, content, piece, blockSize: 3333);
+                Assert.True(store.VerifyPiece(piece));
+            }
+
+            Assert.Equal(piece == metainfo.PieceCount - 1, store.IsComplete);
+        }
+
+        var readBack = new byte[content.Length];
+        for (var piece = 0; piece < metainfo.PieceCount; piece++)
+        {
+            store.ReadBlock(piece, 0, readBack.AsSpan((int)metainfo.GetPieceOffset(piece), metainfo.GetPieceSize(piece)));
+        }
+
+        Assert.Equal(content, readBack);
+    }
+
+    [Fact]
+    public async Task Concurrent_whole_piece_writers_complete_the_store()
+    {
+        var (metainfo, content) = MultiFileContent(100_000, 1, 60_000, 33_000);
+        using var store = CreateStore(metainfo);
+        await Parallel.ForEachAsync(Enumerable.Range(0, metainfo.PieceCount), (piece, _) =>
+        {
+            Assert.True(store.WritePiece(piece, PieceOf(metainfo, content, piece)));
+            return ValueTask.CompletedTask;
+        });
+        Assert.True(store.IsComplete);
+        Assert.Equal(metainfo.PieceCount, store.VerifyAll());
+    }
+
+    [Fact]
+    public void A_disposed_store_refuses_whole_pieces()
+    {
+        var (metainfo, content) = MultiFileContent();
+        var store = CreateStore(metainfo);
+        store.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => store.WritePiece(0, PieceOf(metainfo, content, 0)));
+    }
+
+    protected static ReadOnlySpan<byte> PieceOf(TorrentMetainfo metainfo, byte[] content, int piece) =>
+        content.AsSpan((int)metainfo.GetPieceOffset(piece), metainfo.GetPieceSize(piece));
+
     public void Dispose()
     {
         Temp.Dispose();

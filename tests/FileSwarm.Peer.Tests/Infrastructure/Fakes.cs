@@ -35,6 +35,9 @@ public sealed class FakePeer(string peerId, IPieceStore source) : IRemotePeer
     /// <summary>Requests for these pieces never answer; they end only when cancelled.</summary>
     public Func<int, bool>? Hang { get; set; }
 
+    /// <summary>Awaited before each block (piece, offset) is served, with the request's token: to hold some blocks back.</summary>
+    public Func<int, int, CancellationToken, Task>? Gate { get; set; }
+
     /// <summary>Runs before each block is served (e.g. to move a fake clock).</summary>
     public Action? OnServe { get; set; }
 
@@ -94,6 +97,11 @@ public sealed class FakePeer(string peerId, IPieceStore source) : IRemotePeer
                 Interlocked.Increment(ref _cancellations);
                 throw;
             }
+        }
+
+        if (Gate is { } gate)
+        {
+            await gate(piece, offset, cancellationToken);
         }
 
         cancellationToken.ThrowIfCancellationRequested();

@@ -1,0 +1,288 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using FileSwarm.Peer.Tests.Infrastructure;
+using FileSwarm.Protocol;
+using FileSwarm.Protocol.V1;
+using FileSwarm.Rpc;
+using FsCheck;
+using FsCheck.Fluent;
+using Google.Protobuf;
+
+namespace FileSwarm.Peer.Tests.Protocol;
+
+/// <summary>
+/// <see cref="BlockData.CopyTo"/> reads a serialized GetBlockResponse as Google.Protobuf does: same data (the last
+/// occurrence), unknown fields of every wire type skipped, whatever segments the bytes arrive in; malformed bytes
+/// are INTERNAL and nothing else.
+/// </summary>
+public sealed class BlockDataTests
+{
+    /// <summary>One field of a message: data (field 1, bytes) or an unknown field of a given wire type.</summary>
+    public sealed record Field(WireFormat.WireType WireType, int Number, ulong Value, int Length)
+    {
+        public bool IsData => Number == 1 && WireType == WireFormat.WireType.LengthDelimited;
+
+        public override string ToString() => $"{Number}:{WireType}({(WireType == WireFormat.WireType.LengthDelimited ? $"{Length} bytes" : Value)})";
+    }
+
+    /// <summary>A message, where its bytes are cut into segments, and which destination length the caller brings.</summary>
+    public sealed record Case(Field[] Fields, int[] Cuts, int DestinationChoice, int Seed)
+    {
+        public override string ToString() => $"[{string.Join(", ", Fields.Select(f => f.ToString()))}] cuts [{string.Join(',', Cuts)}] destination {DestinationChoice} seed {Seed}";
+    }
+
+    private static readonly Gen<ulong> Values = Gen.OneOf(
+        Gen.Elements<ulong>(0UL, 1UL, 127UL, 128UL, 16383UL, 16384UL, uint.MaxValue, (ulong)uint.MaxValue + 1, long.MaxValue, ulong.MaxValue),
+        Gen.Zip(Gen.Choose(int.MinValue, int.MaxValue), Gen.Choose(int.MinValue, int.MaxValue), (hi, lo) => ((ulong)(uint)hi << 32) | (uint)lo));
+
+    private static readonly Gen<int> Lengths = Gen.Frequency(
+        (6, Gen.Choose(0, 200)),
+        (2, Gen.Elements(0, 1, 127, 128, 4096, 16384)),
+        (1, Gen.Choose(200, 70_000)));
+
+    private static readonly Gen<int> UnknownNumbers = Gen.OneOf(
+        Gen.Choose(1, 20),
+        Gen.Elements(15, 16, 2047, 2048, 262_143, 262_144, 536_870_911),
+        Gen.Choose(2, 536_870_911));
+
+    private static readonly Gen<Field> Fields = Gen.Frequency(
+        (3, Lengths.Select(length => new Field(WireFormat.WireType.LengthDelimited, 1, 0, length))),
+        (1, Gen.Zip(UnknownNumbers, Values, (n, v) => new Field(WireFormat.WireType.Varint, n, v, 0))),
+        (1, Gen.Zip(UnknownNumbers, Values, (n, v) => new Field(WireFormat.WireType.Fixed64, n, v, 0))),
+        (1, Gen.Zip(UnknownNumbers, Values, (n, v) => new Field(WireFormat.WireType.Fixed32, n, v, 0))),
+        (1, Gen.Zip(UnknownNumbers.Where(n => n != 1), Lengths, (n, length) => new Field(WireFormat.WireType.LengthDelimited, n, 0, length))));
+
+    private static readonly Gen<Case> Cases =
+        from count in Gen.Choose(0, 6)
+        from fields in Fields.ArrayOf(count)
+        from cuts in Gen.Choose(0, 1 << 20).ArrayOf()
+        from destination in Gen.Choose(0, 9)
+        from seed in Gen.Choose(0, int.MaxValue)
+        select new Case(fields, cuts, destination, seed);
+
+    [Fact]
+    public void Reads_the_data_Google_Protobuf_reads_whatever_surrounds_it_and_wherever_it_is_split() =>
+        Properties.Check(Prop.ForAll(Cases.ToArbitrary(), c =>
+        {
+            var (bytes, _) = Serialize(c.Fields, c.Seed);
+            var expected = GetBlockResponse.Parser.ParseFrom(bytes).Data.ToByteArray();
+            var dataLengths = c.Fields.Where(f => f.IsData).Select(f => f.Length).ToArray();
+
+            // Mostly a destination of the right length; else one of an earlier data field, or any length.
+            var length = c.DestinationChoice switch
+            {
+                < 6 => expected.Length,
+                < 8 when dataLengths.Length > 0 => dataLengths[c.DestinationChoice % dataLengths.Length],
+                _ => new Random(c.Seed).Next(0, 300),
+            };
+            var destination = new byte[length];
+            Array.Fill(destination, (byte)0xA5);
+            var payload = Split(bytes, c.Cuts.Select(cut => bytes.Length == 0 ? 0 : cut % bytes.Length).ToArray());
+
+            var read = BlockData.CopyTo(payload, destination);
+
+            Assert.Equal(expected.Length, read);
+            if (read == destination.Length)
+            {
+                Assert.Equal(expected, destination);
+            }
+            else
+            {
+                Assert.True(destination.AsSpan().IndexOfAnyExcept((byte)0xA5) < 0, "the destination was written though the data has another length");
+            }
+
+            return true;
+        }), maxTest: 500);
+
+    [Fact]
+    public void A_message_cut_inside_a_field_is_INTERNAL() =>
+        Properties.Check(Prop.ForAll(Cases.ToArbitrary(), c =>
+        {
+            var (bytes, boundaries) = Serialize(c.Fields, c.Seed);
+            if (bytes.Length == 0)
+            {
+                return true;
+            }
+
+            var at = c.Seed % bytes.Length;
+            var truncated = bytes[..at];
+            var payload = Split(truncated, c.Cuts.Select(cut => truncated.Length == 0 ? 0 : cut % truncated.Length).ToArray());
+            if (boundaries.Contains(at))
+            {
+                // Between fields: still a valid message, read as Google.Protobuf reads it.
+                Assert.Equal(GetBlockResponse.Parser.ParseFrom(truncated).Data.Length, BlockData.CopyTo(payload, new byte[1]));
+            }
+            else
+            {
+                var error = Assert.Throws<RpcException>(() => BlockData.CopyTo(payload, new byte[16]));
+                Assert.Equal(StatusCode.Internal, error.StatusCode);
+            }
+
+            return true;
+        }), maxTest: 500);
+
+    [Fact]
+    public void Garbled_bytes_only_ever_give_a_length_or_INTERNAL()
+    {
+        var garbled =
+            from c in Cases
+            from edits in Gen.Zip(Gen.Choose(0, int.MaxValue), Gen.Choose(0, 255)).ListOf()
+            select (c, edits);
+        Properties.Check(Prop.ForAll(garbled.ToArbitrary(), g =>
+        {
+            var (bytes, _) = Serialize(g.c.Fields, g.c.Seed);
+            if (bytes.Length == 0)
+            {
+                bytes = [0xFF];
+            }
+
+            foreach (var (position, value) in g.edits)
+            {
+                bytes[position % bytes.Length] = (byte)value;
+            }
+
+            var payload = Split(bytes, g.c.Cuts.Select(cut => cut % bytes.Length).ToArray());
+            try
+            {
+                var read = BlockData.CopyTo(payload, new byte[8]);
+                Assert.InRange(read, 0, bytes.Length);
+            }
+            catch (RpcException error)
+            {
+                Assert.Equal(StatusCode.Internal, error.StatusCode);
+            }
+
+            return true;
+        }), maxTest: 1000);
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0x0A, 0x05, 1, 2 })]
+    [InlineData(new byte[] { 0x0A })]
+    [InlineData(new byte[] { 0x0A, 0x80 })]
+    [InlineData(new byte[] { 0x00, 0x00 })]
+    [InlineData(new byte[] { 0x0E, 0x00 })]
+    [InlineData(new byte[] { 0x11, 1, 2, 3 })]
+    [InlineData(new byte[] { 0x15, 1, 2, 3 })]
+    [InlineData(new byte[] { 0x08, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01 })]
+    [InlineData(new byte[] { 0x12, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F })]
+    public void Known_malformations_are_INTERNAL(byte[] bytes)
+    {
+        var destination = new byte[2];
+        var error = Assert.Throws<RpcException>(() => BlockData.CopyTo(new ReadOnlySequence<byte>(bytes), destination));
+        Assert.Equal(StatusCode.Internal, error.StatusCode);
+        Assert.Equal(new byte[2], destination);
+    }
+
+    [Fact]
+    public void A_rented_response_carries_the_rented_memory_and_gives_it_back_once()
+    {
+        var response = GetBlockResponse.Rent(5000, out var data);
+        Assert.Equal(5000, data.Length);
+        new Random(1).NextBytes(data.Span);
+        Assert.Equal(5000, response.Data.Length);
+        Assert.True(response.Data.Span.SequenceEqual(data.Span));
+        Assert.Equal(data.ToArray(), GetBlockResponse.Parser.ParseFrom(response.ToByteArray()).Data.ToByteArray());
+
+        // Data aliases the rented memory: no copy was taken.
+        Assert.True(MemoryMarshal.TryGetArray<byte>(data, out var rented));
+        Assert.True(MemoryMarshal.TryGetArray(response.Data.Memory, out var aliased));
+        Assert.Same(rented.Array, aliased.Array);
+        data.Span[0] ^= 0xFF;
+        Assert.Equal(data.Span[0], response.Data.Span[0]);
+
+        response.Dispose();
+        response.Dispose();
+
+        // Returned once: the pool hands the array out at most once again.
+        var first = ArrayPool<byte>.Shared.Rent(5000);
+        var second = ArrayPool<byte>.Shared.Rent(5000);
+        Assert.NotSame(first, second);
+        ArrayPool<byte>.Shared.Return(first);
+        ArrayPool<byte>.Shared.Return(second);
+    }
+
+    [Fact]
+    public void Disposing_a_response_that_was_not_rented_changes_nothing()
+    {
+        var response = new GetBlockResponse { Data = ByteString.CopyFrom(1, 2, 3) };
+        response.Dispose();
+        response.Dispose();
+        Assert.Equal(new byte[] { 1, 2, 3 }, response.Data.ToByteArray());
+        Assert.Throws<ArgumentOutOfRangeException>(() => GetBlockResponse.Rent(-1, out _));
+        using var empty = GetBlockResponse.Rent(0, out var none);
+        Assert.Equal(0, none.Length);
+        Assert.True(empty.Data.IsEmpty);
+    }
+
+    /// <summary>The fields serialized in order (data bytes random), and the offsets at which a field starts or the message ends.</summary>
+    private static (byte[] Bytes, HashSet<int> Boundaries) Serialize(Field[] fields, int seed)
+    {
+        var random = new Random(seed);
+        using var stream = new MemoryStream();
+        var boundaries = new HashSet<int> { 0 };
+        foreach (var field in fields)
+        {
+            var output = new CodedOutputStream(stream, leaveOpen: true);
+            output.WriteTag(field.Number, field.WireType);
+            switch (field.WireType)
+            {
+                case WireFormat.WireType.Varint:
+                    output.WriteUInt64(field.Value);
+                    break;
+                case WireFormat.WireType.Fixed64:
+                    output.WriteFixed64(field.Value);
+                    break;
+                case WireFormat.WireType.Fixed32:
+                    output.WriteFixed32((uint)field.Value);
+                    break;
+                default:
+                    var bytes = new byte[field.Length];
+                    random.NextBytes(bytes);
+                    output.WriteBytes(ByteString.CopyFrom(bytes));
+                    break;
+            }
+
+            output.Flush();
+            boundaries.Add((int)stream.Length);
+        }
+
+        return (stream.ToArray(), boundaries);
+    }
+
+    /// <summary><paramref name="data"/> in segments cut at <paramref name="cuts"/>, each in an array of its own.</summary>
+    private static ReadOnlySequence<byte> Split(byte[] data, int[] cuts)
+    {
+        var bounds = cuts.Where(c => c > 0 && c < data.Length).Distinct().Order().Prepend(0).Append(data.Length).ToArray();
+        if (bounds.Length == 2)
+        {
+            return new ReadOnlySequence<byte>(data);
+        }
+
+        Segment? first = null;
+        Segment? last = null;
+        for (var i = 0; i < bounds.Length - 1; i++)
+        {
+            var memory = data.AsSpan(bounds[i], bounds[i + 1] - bounds[i]).ToArray();
+            last = last is null ? first = new Segment(memory, 0) : last.Append(memory);
+        }
+
+        return new ReadOnlySequence<byte>(first!, 0, last!, last!.Memory.Length);
+    }
+
+    private sealed class Segment : ReadOnlySequenceSegment<byte>
+    {
+        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
+        {
+            Memory = memory;
+            RunningIndex = runningIndex;
+        }
+
+        public Segment Append(ReadOnlyMemory<byte> memory)
+        {
+            var next = new Segment(memory, RunningIndex + Memory.Length);
+            Next = next;
+            return next;
+        }
+    }
+}
