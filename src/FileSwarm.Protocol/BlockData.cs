@@ -10,7 +10,7 @@ namespace FileSwarm.Protocol;
 /// </summary>
 public static class BlockData
 {
-    private const int DataField = 1;
+    private const ulong DataTag = (1 << 3) | 2; // field 1 (data), length-delimited
 
     /// <summary>
     /// The length of the response's <c>data</c> field (0 when absent), copying it into <paramref name="destination"/>
@@ -24,42 +24,17 @@ public static class BlockData
         SequencePosition? data = null;
         while (!reader.End)
         {
-            var tag = ReadVarint(ref reader);
-            var field = tag >> 3;
-            if (field is 0 or > 536_870_911)
+            var tag = ReadTag(ref reader);
+            if (tag == DataTag)
             {
-                throw Malformed($"field number {field}");
+                // Copied once the whole message is read: a later data field replaces this one.
+                length = (int)ReadLength(ref reader);
+                data = reader.Position;
+                reader.Advance(length);
             }
-
-            switch ((int)(tag & 7))
+            else
             {
-                case 0:
-                    ReadVarint(ref reader);
-                    break;
-                case 1:
-                    Skip(ref reader, 8);
-                    break;
-                case 5:
-                    Skip(ref reader, 4);
-                    break;
-                case 2:
-                    var size = ReadVarint(ref reader);
-                    if (size > (ulong)reader.Remaining)
-                    {
-                        throw Malformed($"a field of {size} bytes with {reader.Remaining} left");
-                    }
-
-                    if (field == DataField)
-                    {
-                        // Copied once the whole message is read: a later data field replaces this one.
-                        length = (int)size;
-                        data = reader.Position;
-                    }
-
-                    reader.Advance((long)size);
-                    break;
-                default:
-                    throw Malformed($"wire type {tag & 7}");
+                SkipField(ref reader, tag, depth: 0);
             }
         }
 
@@ -69,6 +44,50 @@ public static class BlockData
         }
 
         return length;
+    }
+
+    private static ulong ReadTag(ref SequenceReader<byte> reader)
+    {
+        var tag = ReadVarint(ref reader);
+        var field = tag >> 3;
+        return field is 0 or > 536_870_911 ? throw Malformed($"field number {field}") : tag;
+    }
+
+    /// <summary>Skips an unknown field, including (deprecated, proto2) groups up to their end tag, as protobuf parsers do.</summary>
+    private static void SkipField(ref SequenceReader<byte> reader, ulong tag, int depth)
+    {
+        switch ((int)(tag & 7))
+        {
+            case 0:
+                ReadVarint(ref reader);
+                break;
+            case 1:
+                Skip(ref reader, 8);
+                break;
+            case 5:
+                Skip(ref reader, 4);
+                break;
+            case 2:
+                reader.Advance(ReadLength(ref reader));
+                break;
+            case 3 when depth < 64:
+                ulong inner;
+                while (((inner = ReadTag(ref reader)) & 7) != 4)
+                {
+                    SkipField(ref reader, inner, depth + 1);
+                }
+
+                if (inner >> 3 != tag >> 3)
+                {
+                    throw Malformed($"group {tag >> 3} closed by the end tag of field {inner >> 3}");
+                }
+
+                break;
+            case 3:
+                throw Malformed("groups nested more than 64 deep");
+            default:
+                throw Malformed($"wire type {tag & 7} (field {tag >> 3})");
+        }
     }
 
     private static ulong ReadVarint(ref SequenceReader<byte> reader)
@@ -89,6 +108,12 @@ public static class BlockData
         }
 
         throw Malformed("a varint longer than 10 bytes");
+    }
+
+    private static long ReadLength(ref SequenceReader<byte> reader)
+    {
+        var size = ReadVarint(ref reader);
+        return size > (ulong)reader.Remaining ? throw Malformed($"a field of {size} bytes with {reader.Remaining} left") : (long)size;
     }
 
     private static void Skip(ref SequenceReader<byte> reader, int count)

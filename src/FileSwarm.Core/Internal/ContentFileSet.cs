@@ -144,37 +144,41 @@ internal sealed class ContentFileSet : IDisposable
 
     /// <summary>
     /// The aligned middle of <paramref name="data"/> through the direct handle, its edges through the buffered one. A
-    /// direct write the file system refuses turns direct writes off for that file and is redone buffered.
+    /// direct write the file system refuses turns direct writes off for that file and is redone buffered. The data is
+    /// pinned from the alignment check to the last write, so the garbage collector cannot move it in between.
     /// </summary>
-    private void WriteAligned(int file, ReadOnlySpan<byte> data, long inFile)
+    private unsafe void WriteAligned(int file, ReadOnlySpan<byte> data, long inFile)
     {
-        var head = (int)((DirectIo.Alignment - (inFile % DirectIo.Alignment)) % DirectIo.Alignment);
-        if (head != DirectIo.BytesToAlignedAddress(data) || data.Length - head < DirectIo.Alignment)
+        fixed (byte* pinned = data)
         {
-            // The file offset and the memory address cannot both be aligned, or nothing aligned is left.
-            RandomAccess.Write(_handles[file], data, inFile);
-            return;
-        }
+            var head = (int)((DirectIo.Alignment - (inFile % DirectIo.Alignment)) % DirectIo.Alignment);
+            if (head != DirectIo.BytesToAlignedAddress(data) || data.Length - head < DirectIo.Alignment)
+            {
+                // The file offset and the memory address cannot both be aligned, or nothing aligned is left.
+                RandomAccess.Write(_handles[file], data, inFile);
+                return;
+            }
 
-        var middle = (data.Length - head) / DirectIo.Alignment * DirectIo.Alignment;
-        if (head > 0)
-        {
-            RandomAccess.Write(_handles[file], data[..head], inFile);
-        }
+            var middle = (data.Length - head) / DirectIo.Alignment * DirectIo.Alignment;
+            if (head > 0)
+            {
+                RandomAccess.Write(_handles[file], data[..head], inFile);
+            }
 
-        try
-        {
-            RandomAccess.Write(_direct[file]!, data.Slice(head, middle), inFile + head);
-        }
-        catch (IOException)
-        {
-            Volatile.Write(ref _directFailed[file], true);
-            RandomAccess.Write(_handles[file], data.Slice(head, middle), inFile + head);
-        }
+            try
+            {
+                RandomAccess.Write(_direct[file]!, data.Slice(head, middle), inFile + head);
+            }
+            catch (IOException)
+            {
+                Volatile.Write(ref _directFailed[file], true);
+                RandomAccess.Write(_handles[file], data.Slice(head, middle), inFile + head);
+            }
 
-        if (head + middle < data.Length)
-        {
-            RandomAccess.Write(_handles[file], data[(head + middle)..], inFile + head + middle);
+            if (head + middle < data.Length)
+            {
+                RandomAccess.Write(_handles[file], data[(head + middle)..], inFile + head + middle);
+            }
         }
     }
 

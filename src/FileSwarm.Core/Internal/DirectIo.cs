@@ -31,7 +31,7 @@ internal static partial class DirectIo
 
     /// <summary>
     /// A second, write-only handle on an existing file that bypasses the page cache; null when the platform or the file
-    /// system does not support it (tmpfs refuses <c>O_DIRECT</c>), in which case buffered writes are used.
+    /// system does not support it (tmpfs before Linux 6.6 refuses <c>O_DIRECT</c>), in which case buffered writes are used.
     /// </summary>
     public static SafeFileHandle? TryOpenForWriting(string path)
     {

@@ -166,12 +166,27 @@ public sealed class BlockDataTests
     [InlineData(new byte[] { 0x15, 1, 2, 3 })]
     [InlineData(new byte[] { 0x08, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01 })]
     [InlineData(new byte[] { 0x12, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F })]
+    [InlineData(new byte[] { 0x1B, 0x20, 0x01 })]
+    [InlineData(new byte[] { 0x1B, 0x24 })]
+    [InlineData(new byte[] { 0x1C })]
     public void Known_malformations_are_INTERNAL(byte[] bytes)
     {
         var destination = new byte[2];
         var error = Assert.Throws<RpcException>(() => BlockData.CopyTo(new ReadOnlySequence<byte>(bytes), destination));
         Assert.Equal(StatusCode.Internal, error.StatusCode);
         Assert.Equal(new byte[2], destination);
+    }
+
+    [Fact]
+    public void Unknown_groups_are_skipped_as_Google_Protobuf_skips_them()
+    {
+        // Group 3 { varint 4, group 5 { fixed32 6 } }, then data "ab", then an empty group 7.
+        byte[] bytes = [0x1B, 0x20, 0x01, 0x2B, 0x35, 1, 2, 3, 4, 0x2C, 0x1C, 0x0A, 0x02, (byte)'a', (byte)'b', 0x3B, 0x3C];
+        var expected = GetBlockResponse.Parser.ParseFrom(bytes);
+        var destination = new byte[2];
+
+        Assert.Equal(expected.Data.Length, BlockData.CopyTo(new ReadOnlySequence<byte>(bytes), destination));
+        Assert.Equal(expected.Data.ToByteArray(), destination);
     }
 
     [Fact]
