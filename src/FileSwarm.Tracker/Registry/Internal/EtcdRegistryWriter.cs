@@ -180,8 +180,9 @@ internal sealed class EtcdRegistryWriter : IAsyncDisposable
 
                 return response.Header.Revision;
             }
-            catch (EtcdException e)
+            catch (Exception e) when (e is not OperationCanceledException || !_abandon.IsCancellationRequested)
             {
+                // Whatever failed, the batch is kept and tried again: the writer must outlive any one failure.
                 _failure = e.Message;
                 var delay = _client.RetryDelay(failures);
                 if (failures == 0)
