@@ -15,6 +15,7 @@
 # opentracker closes the connection after every answer (HTTP/1.0 style), which is why it gets wrk, not h2load.
 # Both load generators use 2 threads and CONCURRENCY connections with one request in flight on each.
 # Usage: bench/tracker/capacity.sh [CONCURRENCY] [SECONDS] [BODIES] [FILES] [PEERS]   (defaults: 50 2 8 10000 100000)
+#        ONLY="fileswarm-etcd opentracker" runs a subset of the rows (fileswarm, fileswarm-etcd, opentracker).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 concurrency="${1:-50}"
@@ -22,6 +23,7 @@ seconds="${2:-2}"
 bodies="${3:-8}"
 files="${4:-10000}"
 peers="${5:-100000}"
+only=" ${ONLY:-fileswarm fileswarm-etcd opentracker} "
 
 bench_need h2load:nghttp2-client wrk:wrk opentracker:opentracker python3:python3
 bench_build_fileswarm
@@ -62,16 +64,20 @@ bench_machine
 echo "versions: $(h2load --version | head -1), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), opentracker (Debian $(dpkg-query -W -f '${Version}' opentracker))"
 declare -A result
 
-# --- FileSwarm, in-memory registry --------------------------------------------------------------------------------
+# --- FileSwarm, in-memory registry (also writes the bodies and the whitelist the other rows use) ---------------------
 fs_tracker
 echo "filling the FileSwarm tracker: $files files, $peers peers" >&2
 "$loader" tracker-load --target "$fs_tracker" --files "$files" --peers "$peers" --bodies "$bodies" --out "$work/bodies" >&2
 echo "tracker RSS after filling: $(proc_hwm_mib "$fs_tracker_pid") MiB peak" >&2
-result[fileswarm]="$(h2load_runs "$fs_tracker" fileswarm)"
+if [[ "$only" == *" fileswarm "* ]]; then
+  result[fileswarm]="$(h2load_runs "$fs_tracker" fileswarm)"
+fi
 bench_stop "$fs_tracker_pid"
 
 # --- FileSwarm, etcd registry (when the tracker has it) -----------------------------------------------------------
-if "${fileswarm[@]}" tracker --help 2>/dev/null | grep -q -- '--etcd'; then
+if [[ "$only" != *" fileswarm-etcd "* ]]; then
+  :
+elif "${fileswarm[@]}" tracker --help 2>/dev/null | grep -q -- '--etcd'; then
   bench_need etcd:etcd-server
   etcd_port="$(free_port)"; etcd_peer_port="$(free_port)"
   bench_start etcd etcd --data-dir "$work/etcd" --listen-client-urls "http://127.0.0.1:$etcd_port" \
@@ -91,24 +97,27 @@ else
 fi
 
 # --- opentracker ---------------------------------------------------------------------------------------------------
-opentracker_start "$work/bodies/hashes.txt"
-lua="$bench_root/bench/tracker/announce.lua"
-wrk -t 2 -c "$concurrency" -d "$((bodies * seconds / 2))s" -s "$lua" "http://127.0.0.1:$ot_port" -- "$work/bodies/hashes.txt" "$peers" >/dev/null
-wrk -t 2 -c "$concurrency" -d "$((bodies * seconds))s" --latency -s "$lua" "http://127.0.0.1:$ot_port" -- "$work/bodies/hashes.txt" "$peers" >"$work/wrk.out"
-grep -E 'Requests/sec|Non-2xx|Socket errors' "$work/wrk.out" >&2 || true
-result[opentracker]="$(sed -nE 's/^RESULT requests=([0-9]+) duration_us=([0-9]+) p50_us=([0-9]+) p99_us=([0-9]+) errors=([0-9]+) status_errors=([0-9]+).*/\1 \2 \3 \4 \6/p' "$work/wrk.out" \
-  | awk '{printf "%.0f %.2f %.2f %d", $1 / ($2 / 1e6), $3 / 1000, $4 / 1000, $5}')"
+if [[ "$only" == *" opentracker "* ]]; then
+  opentracker_start "$work/bodies/hashes.txt"
+  lua="$bench_root/bench/tracker/announce.lua"
+  wrk -t 2 -c "$concurrency" -d "$((bodies * seconds / 2))s" -s "$lua" "http://127.0.0.1:$ot_port" -- "$work/bodies/hashes.txt" "$peers" >/dev/null
+  wrk -t 2 -c "$concurrency" -d "$((bodies * seconds))s" --latency -s "$lua" "http://127.0.0.1:$ot_port" -- "$work/bodies/hashes.txt" "$peers" >"$work/wrk.out"
+  grep -E 'Requests/sec|Non-2xx|Socket errors' "$work/wrk.out" >&2 || true
+  result[opentracker]="$(sed -nE 's/^RESULT requests=([0-9]+) duration_us=([0-9]+) p50_us=([0-9]+) p99_us=([0-9]+) errors=([0-9]+) status_errors=([0-9]+).*/\1 \2 \3 \4 \6/p' "$work/wrk.out" \
+    | awk '{printf "%.0f %.2f %.2f %d", $1 / ($2 / 1e6), $3 / 1000, $4 / 1000, $5}')"
+fi
 
 echo
 echo "Tracker capacity: $concurrency connections × 1 request in flight, 2 load-generator threads, $files files, $peers peers"
 echo
 echo "| tracker | announces/s | p50 (ms) | p99 (ms) | failed | announces/s ÷ opentracker | p99 ÷ opentracker |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
-read -r ot_rate _ ot_p99 _ <<<"${result[opentracker]}"
+ot_rate=""; ot_p99=""
+[ -z "${result[opentracker]:-}" ] || read -r ot_rate _ ot_p99 _ <<<"${result[opentracker]}"
 for name in fileswarm fileswarm-etcd opentracker; do
   [ -n "${result[$name]:-}" ] || continue
   read -r rate p50 p99 bad <<<"${result[$name]}"
-  printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$rate" "$p50" "$p99" "$bad" "$(ratio "$rate" "$ot_rate")" "$(ratio "$p99" "$ot_p99")"
+  printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$rate" "$p50" "$p99" "$bad" "$([ -n "$ot_rate" ] && ratio "$rate" "$ot_rate" || echo -)" "$([ -n "$ot_rate" ] && ratio "$p99" "$ot_p99" || echo -)"
 done
 echo
 echo "targets: FileSwarm announces/s ≥ 2× opentracker's, p99 no worse"

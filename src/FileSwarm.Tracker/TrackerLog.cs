@@ -22,4 +22,13 @@ internal static partial class TrackerLog
 
     [LoggerMessage(6, LogLevel.Information, "Tracker stopped")]
     public static partial void Stopped(this ILogger logger);
+
+    [LoggerMessage(7, LogLevel.Warning, "Writing {Writes} registry changes to etcd failed ({Detail}); retrying, and answering from the cache meanwhile ({Queued} more waiting)")]
+    public static partial void EtcdWritesFailing(this ILogger logger, int writes, int queued, string detail);
+
+    [LoggerMessage(8, LogLevel.Information, "Registry writes to etcd go through again after {Failures} failed attempts ({Queued} waiting)")]
+    public static partial void EtcdWritesResumed(this ILogger logger, int failures, int queued);
+
+    [LoggerMessage(9, LogLevel.Warning, "Stopping with {Queued} registry changes not written to etcd ({Detail}); those peers' next announces write them again")]
+    public static partial void EtcdWritesAbandoned(this ILogger logger, int queued, string detail);
 }

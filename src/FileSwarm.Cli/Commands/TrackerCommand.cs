@@ -108,7 +108,7 @@ internal static class TrackerCommand
         }
 
         var client = new Etcd.EtcdClient(etcdOptions);
-        return new Tracker.Registry.EtcdSwarmRegistry(client, options.ToRegistryOptions(), prefix: prefix, ownsClient: true);
+        return new Tracker.Registry.EtcdSwarmRegistry(client, options.ToRegistryOptions(), etcdOptions: new Tracker.Registry.EtcdRegistryOptions { Prefix = prefix }, ownsClient: true);
     }
 
     private static IPEndPoint? ParseEndPoint(ArgumentResult result)

@@ -1,9 +1,6 @@
 using System.Buffers;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using FileSwarm.Core;
-using FileSwarm.Etcd;
 using Google.Protobuf;
 
 namespace FileSwarm.Tracker.Registry;
@@ -12,11 +9,10 @@ namespace FileSwarm.Tracker.Registry;
 /// Where <see cref="EtcdSwarmRegistry"/> keeps what, under its prefix P (default <c>/fileswarm/v1/tracker/</c>):
 /// <list type="bullet">
 /// <item><c>P files/INFOHASH</c> → the .torrent bytes (the catalog entry; the first registration wins).</item>
-/// <item><c>P names/NAME \0 INFOHASH</c> → empty: the catalog order (UTF-8 byte order is code point order).</item>
 /// <item><c>P sha1/CONTENTSHA1</c> → the info-hash of the first handler registered with that content.</item>
-/// <item><c>P swarms/INFOHASH/s/SHA1(PEERID)</c> (seeds) and <c>.../l/SHA1(PEERID)</c> (others) → the peer as JSON:
-/// id, address, last-seen (Unix ms) and, for the others, the bitfield (base64). Hashing the id spreads the entries
-/// evenly, so a window from a random key is a random sample; the s/l split lets etcd count seeds and others.</item>
+/// <item><c>P swarms/INFOHASH/SHA1(PEERID)</c> → the peer as JSON: id, address, last-seen (Unix ms) and, unless it
+/// is complete, the bitfield (base64). One key per peer whatever it holds, so that a peer becoming a seed is one put;
+/// hashing the id bounds the key's length whatever the id.</item>
 /// </list>
 /// </summary>
 internal sealed class EtcdRegistryLayout(string prefix)
@@ -27,45 +23,32 @@ internal sealed class EtcdRegistryLayout(string prefix)
 
     public string Files => Prefix + "files/";
 
-    public string Names => Prefix + "names/";
-
     public string Sha1Index => Prefix + "sha1/";
 
     public string Swarms => Prefix + "swarms/";
 
     public string File(Sha1Hash infoHash) => Files + infoHash;
 
-    public string Name(string name, Sha1Hash infoHash) => Names + name + "\0" + infoHash;
-
     public string ContentSha1(Sha1Hash sha1) => Sha1Index + sha1;
 
-    public string Swarm(Sha1Hash infoHash) => Swarms + infoHash + "/";
+    public ByteString Peer(Sha1Hash infoHash, Sha1Hash slot) => ByteString.CopyFromUtf8(Swarms + infoHash + "/" + slot);
 
-    public string Seeds(Sha1Hash infoHash) => Swarm(infoHash) + "s/";
+    /// <summary>Where a peer's entry lives within its swarm: the SHA-1 of its id's UTF-8 bytes.</summary>
+    public static Sha1Hash PeerSlot(ReadOnlySpan<byte> peerIdUtf8) => Sha1Hash.Compute(peerIdUtf8);
 
-    public string Others(Sha1Hash infoHash) => Swarm(infoHash) + "l/";
-
-    public static string PeerSlot(string peerId) => Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes(peerId)));
-
-    /// <summary>The info-hash of a key under <see cref="Swarms"/>, or null.</summary>
-    public Sha1Hash? SwarmOf(ByteString key)
+    /// <summary>The swarm and slot of a key under <see cref="Swarms"/>; false for any other key.</summary>
+    public bool TryParsePeer(string key, out Sha1Hash infoHash, out Sha1Hash slot)
     {
-        var rest = EtcdKeys.After(key, Swarms);
-        return rest is { Length: > 40 } && Sha1Hash.TryParse(rest.AsSpan(0, 40), out var hash) ? hash : null;
-    }
+        var rest = key.AsSpan();
+        slot = default;
+        infoHash = default;
+        if (!rest.StartsWith(Swarms, StringComparison.Ordinal) || rest.Length != Swarms.Length + 81 || rest[Swarms.Length + 40] != '/')
+        {
+            return false;
+        }
 
-    /// <summary>The info-hash at the end of a <see cref="Names"/> key.</summary>
-    public static Sha1Hash InfoHashOfName(ByteString key)
-    {
-        var text = key.ToStringUtf8();
-        return Sha1Hash.Parse(text[(text.LastIndexOf('\0') + 1)..]);
-    }
-
-    /// <summary>The name in a <see cref="Names"/> key.</summary>
-    public string NameOf(ByteString key)
-    {
-        var text = key.ToStringUtf8();
-        return text[Names.Length..text.LastIndexOf('\0')];
+        rest = rest[Swarms.Length..];
+        return Sha1Hash.TryParse(rest[..40], out infoHash) && Sha1Hash.TryParse(rest[41..], out slot);
     }
 }
 

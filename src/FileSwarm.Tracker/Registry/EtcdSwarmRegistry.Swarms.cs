@@ -1,7 +1,7 @@
 using FileSwarm.Core;
 using FileSwarm.Core.Pieces;
-using FileSwarm.Etcd;
 using FileSwarm.Etcd.Protocol;
+using FileSwarm.Tracker.Registry.Internal;
 using Google.Protobuf;
 
 namespace FileSwarm.Tracker.Registry;
@@ -10,9 +10,8 @@ namespace FileSwarm.Tracker.Registry;
 public sealed partial class EtcdSwarmRegistry
 {
     /// <remarks>
-    /// Two round trips: one transaction reads (the file exists; this peer's entries; the seed and other counts; a
-    /// window of at most <see cref="SwarmRegistryOptions.AnnounceScanLimit"/> entries from a random key, wrapping
-    /// around), one writes this peer's entry (deleting its entry of the other kind, if it changed kind).
+    /// No etcd round trip when the file is in the cache: the swarm's cached view is updated and answers, and the
+    /// peer's new entry is queued for the writer. A full queue refuses the announce before anything changes.
     /// </remarks>
     private async ValueTask<AnnounceResult?> AnnounceCoreAsync(PeerAnnouncement announcement, CancellationToken cancellationToken = default)
     {
@@ -20,187 +19,210 @@ public sealed partial class EtcdSwarmRegistry
         ArgumentOutOfRangeException.ThrowIfNegative(announcement.NumWant);
         ArgumentException.ThrowIfNullOrEmpty(announcement.PeerId);
         ArgumentException.ThrowIfNullOrEmpty(announcement.Address);
-        var infoHash = announcement.InfoHash;
-        var slot = EtcdRegistryLayout.PeerSlot(announcement.PeerId);
-        var seedKey = EtcdKeys.Key(_keys.Seeds(infoHash) + slot);
-        var otherKey = EtcdKeys.Key(_keys.Others(infoHash) + slot);
-        var swarm = EtcdKeys.Key(_keys.Swarm(infoHash));
-        var swarmEnd = EtcdKeys.PrefixEnd(swarm);
-        var pivot = ByteString.CopyFromUtf8(_keys.Swarm(infoHash) + (Random.Shared.Next(2) == 0 ? "l/" : "s/") + Convert.ToHexStringLower(RandomNumberGenerator()));
-        var scan = _options.AnnounceScanLimit;
-
-        var fileKey = EtcdKeys.Key(_keys.File(infoHash));
-        var read = await _client.TxnAsync(
-            new TxnRequest
-            {
-                Compare = { new Compare { Key = fileKey, Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Greater, CreateRevision = 0 } },
-                Success =
-                {
-                    Range(new RangeRequest { Key = fileKey }),
-                    Range(new RangeRequest { Key = seedKey, KeysOnly = true }),
-                    Range(new RangeRequest { Key = otherKey, KeysOnly = true }),
-                    Range(new RangeRequest { Key = EtcdKeys.Key(_keys.Seeds(infoHash)), RangeEnd = EtcdKeys.PrefixEnd(_keys.Seeds(infoHash)), CountOnly = true }),
-                    Range(new RangeRequest { Key = EtcdKeys.Key(_keys.Others(infoHash)), RangeEnd = EtcdKeys.PrefixEnd(_keys.Others(infoHash)), CountOnly = true }),
-                    Range(new RangeRequest { Key = pivot, RangeEnd = swarmEnd, Limit = scan + 1 }),
-                    Range(new RangeRequest { Key = swarm, RangeEnd = pivot, Limit = scan + 1 }),
-                },
-            },
-            cancellationToken);
-        if (!read.Succeeded)
+        await SyncedAsync(cancellationToken);
+        var file = _cache.Catalog.Get(announcement.InfoHash) ?? await ReadThroughAsync(announcement.InfoHash, cancellationToken);
+        if (file is null || file.InfoHash != announcement.InfoHash)
         {
             return null;
         }
 
-        var file = Parse(read.Responses[0].ResponseRange.Kvs[0].Value);
-        var pieces = announcement.Complete ? [] : announcement.Pieces.ToArray();
-        if (!announcement.Complete && pieces.Length != Bitfield.ByteCount(file.PieceCount))
+        var pieces = announcement.Complete ? null : announcement.Pieces.ToArray();
+        if (pieces is not null && pieces.Length != Bitfield.ByteCount(file.PieceCount))
         {
             throw new ArgumentException($"a bitfield for {file.PieceCount} pieces is {Bitfield.ByteCount(file.PieceCount)} bytes, not {pieces.Length}", nameof(announcement));
         }
 
-        var wasSeed = read.Responses[1].ResponseRange.Count > 0;
-        var wasOther = read.Responses[2].ResponseRange.Count > 0;
-        var seeds = (int)read.Responses[3].ResponseRange.Count;
-        var others = (int)read.Responses[4].ResponseRange.Count;
+        return Record(announcement, pieces);
+    }
+
+    private AnnounceResult Record(PeerAnnouncement announcement, byte[]? pieces)
+    {
+        var identity = PeerIdentity.Encode(announcement.PeerId, announcement.Address);
+        var slot = EtcdRegistryLayout.PeerSlot(PeerIdentity.Id(identity));
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-
-        if (wasSeed || wasOther || seeds + others < _options.MaxPeersPerSwarm)
+        var key = _keys.Peer(announcement.InfoHash, slot);
+        var value = new StoredPeer(announcement.PeerId, announcement.Address, now, pieces).Encode();
+        if (key.Length + value.Length > _client.Options.MaxRequestBytes - 4096)
         {
-            var entry = new StoredPeer(announcement.PeerId, announcement.Address, now, announcement.Complete ? null : pieces).Encode();
-            var write = new TxnRequest { Success = { new RequestOp { RequestPut = new PutRequest { Key = announcement.Complete ? seedKey : otherKey, Value = entry } } } };
-            if (announcement.Complete ? wasOther : wasSeed)
-            {
-                write.Success.Add(new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = announcement.Complete ? otherKey : seedKey } });
-            }
-
-            await _client.TxnAsync(write, cancellationToken);
-            seeds += (announcement.Complete ? 1 : 0) - (wasSeed ? 1 : 0);
-            others += (announcement.Complete ? 0 : 1) - (wasOther ? 1 : 0);
+            throw new ArgumentException($"a peer entry of {value.Length} bytes does not fit in one etcd request ({_client.Options.MaxRequestBytes} bytes)", nameof(announcement));
         }
 
-        // The window: from the pivot to the end, then from the start of the swarm; the first `scan` entries of it.
-        var window = read.Responses[5].ResponseRange.Kvs.Concat(read.Responses[6].ResponseRange.Kvs).Take(scan);
-        var selfKeys = (seedKey, otherKey);
-        var expiredAtOrBefore = now - (long)_options.PeerTtl.TotalMilliseconds;
-        var useful = new List<PeerRecord>();
-        var rest = new List<PeerRecord>();
-        foreach (var kv in window)
+        while (true)
         {
-            if (kv.Key.Equals(selfKeys.seedKey) || kv.Key.Equals(selfKeys.otherKey) || StoredPeer.Decode(kv.Value) is not { } peer || peer.SeenUnixMs <= expiredAtOrBefore)
+            var swarm = _cache.SwarmFor(announcement.InfoHash);
+            lock (swarm.Gate)
             {
-                continue;
+                if (swarm.Retired)
+                {
+                    continue;
+                }
+
+                var self = -1;
+                var known = swarm.Keys.TryGetValue(slot, out var state) && state.Identity is not null;
+                if (known || swarm.Peers.Count < _options.MaxPeersPerSwarm)
+                {
+                    Queue(swarm, announcement.InfoHash, slot, key, value, identity);
+                    self = swarm.Peers.Upsert(identity, pieces is null, pieces, now, int.MaxValue);
+                }
+
+                var dropped = new List<byte[]>();
+                var peers = swarm.Peers.Select(self, pieces is null, pieces, announcement.NumWant, _options.AnnounceScanLimit, now - _ttlMs, dropped);
+                foreach (var expired in dropped)
+                {
+                    // Out of the view, still in etcd: the sweep deletes it there.
+                    if (swarm.Keys.TryGetValue(EtcdRegistryLayout.PeerSlot(PeerIdentity.Id(expired)), out var gone) && gone.Identity is not null)
+                    {
+                        gone.Expired = true;
+                    }
+                }
+
+                return new AnnounceResult(peers, swarm.Peers.Counts);
             }
-
-            var record = new PeerRecord(peer.PeerId, peer.Address, peer.Pieces is null, peer.Pieces ?? ReadOnlyMemory<byte>.Empty);
-            (!announcement.Complete && HoldsMissing(peer.Pieces, pieces) ? useful : rest).Add(record);
         }
-
-        var answer = new List<PeerRecord>(Math.Min(announcement.NumWant, useful.Count + rest.Count));
-        TakeRandom(useful, announcement.NumWant, answer);
-        TakeRandom(rest, announcement.NumWant, answer);
-        return new AnnounceResult(answer, new SwarmCounts(seeds, others));
     }
 
     private async ValueTask<SwarmCounts?> RemovePeerCoreAsync(Sha1Hash infoHash, string peerId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(peerId);
-        var slot = EtcdRegistryLayout.PeerSlot(peerId);
-        var fileKey = EtcdKeys.Key(_keys.File(infoHash));
-        var response = await _client.TxnAsync(
-            new TxnRequest
+        await SyncedAsync(cancellationToken);
+        if ((_cache.Catalog.Get(infoHash) ?? await ReadThroughAsync(infoHash, cancellationToken)) is not { } file || file.InfoHash != infoHash)
+        {
+            return null;
+        }
+
+        var idKey = PeerIdentity.EncodeIdOnly(peerId);
+        var slot = EtcdRegistryLayout.PeerSlot(PeerIdentity.Id(idKey));
+        while (true)
+        {
+            var swarm = _cache.SwarmFor(infoHash);
+            lock (swarm.Gate)
             {
-                Compare = { new Compare { Key = fileKey, Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Greater, CreateRevision = 0 } },
-                Success =
+                if (swarm.Retired)
                 {
-                    new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = EtcdKeys.Key(_keys.Seeds(infoHash) + slot) } },
-                    new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = EtcdKeys.Key(_keys.Others(infoHash) + slot) } },
-                    Range(new RangeRequest { Key = EtcdKeys.Key(_keys.Seeds(infoHash)), RangeEnd = EtcdKeys.PrefixEnd(_keys.Seeds(infoHash)), CountOnly = true }),
-                    Range(new RangeRequest { Key = EtcdKeys.Key(_keys.Others(infoHash)), RangeEnd = EtcdKeys.PrefixEnd(_keys.Others(infoHash)), CountOnly = true }),
-                },
-            },
-            cancellationToken);
-        return response.Succeeded
-            ? new SwarmCounts((int)response.Responses[2].ResponseRange.Count, (int)response.Responses[3].ResponseRange.Count)
-            : null;
+                    continue;
+                }
+
+                Queue(swarm, infoHash, slot, _keys.Peer(infoHash, slot), null, null);
+                swarm.Peers.Remove(idKey);
+                return swarm.Peers.Counts;
+            }
+        }
+    }
+
+    /// <summary>Under the swarm's gate, before changing the view: queues the key's new value, or refuses when the queue is full.</summary>
+    private void Queue(CachedSwarm swarm, Sha1Hash infoHash, Sha1Hash slot, ByteString key, ByteString? value, byte[]? identity)
+    {
+        var version = _cache.NextVersion();
+        if (!_writer.TryEnqueue(new PendingWrite(infoHash, slot, key, value, swarm, version)))
+        {
+            throw _writer.Full();
+        }
+
+        EtcdSwarmCache.MarkLocal(swarm, slot, identity, version);
     }
 
     /// <remarks>
-    /// Reads every peer entry (paged), then deletes the expired ones in transactions that each check the entries were
-    /// not rewritten meanwhile (mod revision unchanged); a batch that lost that race is retried entry by entry.
+    /// Expired entries are taken from the cache and deleted in transactions that each check the entries were not
+    /// rewritten meanwhile (mod revision unchanged); a batch that lost that race is retried entry by entry, and an entry
+    /// that lost it takes etcd's current value into the cache. An expired entry whose own write is still queued (etcd
+    /// slow or down for a whole TTL) is deleted through the queue instead, after that write.
     /// </remarks>
     private async ValueTask<int> SweepCoreAsync(CancellationToken cancellationToken = default)
     {
-        var expiredAtOrBefore = _time.GetUtcNow().ToUnixTimeMilliseconds() - (long)_options.PeerTtl.TotalMilliseconds;
-        var expired = (await _client.GetPrefixAsync(_keys.Swarms, cancellationToken)).Kvs
-            .Where(kv => StoredPeer.Decode(kv.Value) is { } peer && peer.SeenUnixMs <= expiredAtOrBefore)
-            .ToList();
+        await SyncedAsync(cancellationToken);
+        var expiredAtOrBefore = _time.GetUtcNow().ToUnixTimeMilliseconds() - _ttlMs;
+        var expired = new List<ExpiredEntry>();
         var removed = 0;
+        foreach (var (infoHash, swarm) in _cache.Swarms)
+        {
+            lock (swarm.Gate)
+            {
+                var slots = swarm.Peers.Expired(expiredAtOrBefore).Select(identity => EtcdRegistryLayout.PeerSlot(PeerIdentity.Id(identity)))
+                    .Concat(swarm.Keys.Where(k => k.Value.Expired).Select(k => k.Key))
+                    .ToList();
+                foreach (var slot in slots)
+                {
+                    if (!swarm.Keys.TryGetValue(slot, out var state) || state.Identity is not { } identity)
+                    {
+                        continue;
+                    }
+
+                    var key = _keys.Peer(infoHash, slot);
+                    if (!state.Pending)
+                    {
+                        expired.Add(new ExpiredEntry(swarm, slot, key, state.Revision));
+                        continue;
+                    }
+
+                    var version = _cache.NextVersion();
+                    if (_writer.TryEnqueue(new PendingWrite(infoHash, slot, key, null, swarm, version)))
+                    {
+                        EtcdSwarmCache.MarkLocal(swarm, slot, null, version);
+                        swarm.Peers.Remove(identity);
+                        removed++;
+                    }
+                }
+            }
+        }
+
         foreach (var batch in expired.Chunk(_client.Options.MaxTxnOps / 2))
         {
             var response = await _client.TxnAsync(DeleteUnchanged(batch), cancellationToken);
             if (response.Succeeded)
             {
                 removed += batch.Length;
+                foreach (var entry in batch)
+                {
+                    Observe(entry, response.Header.Revision, null);
+                }
+
                 continue;
             }
 
-            foreach (var kv in batch)
+            foreach (var entry in batch)
             {
-                removed += (await _client.TxnAsync(DeleteUnchanged([kv]), cancellationToken)).Succeeded ? 1 : 0;
+                var single = DeleteUnchanged([entry]);
+                single.Failure.Add(new RequestOp { RequestRange = new RangeRequest { Key = entry.Key } });
+                var one = await _client.TxnAsync(single, cancellationToken);
+                if (one.Succeeded)
+                {
+                    removed++;
+                    Observe(entry, one.Header.Revision, null);
+                }
+                else if (one.Responses[0].ResponseRange.Kvs is [var current, ..])
+                {
+                    Observe(entry, current.ModRevision, current.Value);
+                }
+                else
+                {
+                    Observe(entry, one.Header.Revision, null);
+                }
             }
         }
 
+        _cache.Compact(_watcher.Revision);
         return removed;
     }
 
-    private static TxnRequest DeleteUnchanged(IReadOnlyList<KeyValue> entries)
+    private void Observe(ExpiredEntry entry, long revision, ByteString? value)
+    {
+        lock (entry.Swarm.Gate)
+        {
+            _cache.Observe(entry.Swarm, entry.Slot, revision, value);
+        }
+    }
+
+    private static TxnRequest DeleteUnchanged(IReadOnlyList<ExpiredEntry> entries)
     {
         var txn = new TxnRequest();
-        foreach (var kv in entries)
+        foreach (var entry in entries)
         {
-            txn.Compare.Add(new Compare { Key = kv.Key, Target = Compare.Types.CompareTarget.Mod, Result = Compare.Types.CompareResult.Equal, ModRevision = kv.ModRevision });
-            txn.Success.Add(new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = kv.Key } });
+            txn.Compare.Add(new Compare { Key = entry.Key, Target = Compare.Types.CompareTarget.Mod, Result = Compare.Types.CompareResult.Equal, ModRevision = entry.Revision });
+            txn.Success.Add(new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = entry.Key } });
         }
 
         return txn;
     }
 
-    private static RequestOp Range(RangeRequest request) => new() { RequestRange = request };
-
-    private static byte[] RandomNumberGenerator()
-    {
-        var bytes = new byte[20];
-        Random.Shared.NextBytes(bytes);
-        return bytes;
-    }
-
-    private static void TakeRandom(List<PeerRecord> candidates, int numWant, List<PeerRecord> result)
-    {
-        for (var n = 0; n < candidates.Count && result.Count < numWant; n++)
-        {
-            var pick = Random.Shared.Next(n, candidates.Count);
-            (candidates[n], candidates[pick]) = (candidates[pick], candidates[n]);
-            result.Add(candidates[n]);
-        }
-    }
-
-    /// <summary>True when a peer holding <paramref name="pieces"/> (null: every piece) has one that <paramref name="asker"/> lacks.</summary>
-    private static bool HoldsMissing(byte[]? pieces, ReadOnlySpan<byte> asker)
-    {
-        if (pieces is null)
-        {
-            return true;
-        }
-
-        var length = Math.Min(pieces.Length, asker.Length);
-        for (var i = 0; i < length; i++)
-        {
-            if ((pieces[i] & ~asker[i]) != 0)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    private sealed record ExpiredEntry(CachedSwarm Swarm, Sha1Hash Slot, ByteString Key, long Revision);
 }

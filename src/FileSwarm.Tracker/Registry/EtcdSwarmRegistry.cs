@@ -3,16 +3,25 @@ using FileSwarm.Core.BEncoding;
 using FileSwarm.Core.Metainfo;
 using FileSwarm.Etcd;
 using FileSwarm.Etcd.Protocol;
+using FileSwarm.Rpc;
+using FileSwarm.Tracker.Registry.Internal;
 using Google.Protobuf;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FileSwarm.Tracker.Registry;
 
 /// <summary>
 /// The registry in etcd (layout in <see cref="EtcdRegistryLayout"/>), so that several tracker processes serve the same
-/// swarms: every read goes to etcd (linearizable), nothing is cached, and writes are single transactions, so what one
-/// tracker records the next request to any tracker sees. Expiry is by last-seen time stamped from this registry's
-/// <see cref="TimeProvider"/> (wall clock), exactly as in memory; <see cref="SweepAsync"/> deletes what expired
-/// (any tracker may sweep). etcd failures surface as <see cref="EtcdException"/>.
+/// swarms. Every answer comes from a local cache of the prefix that one etcd watch keeps current (listed at start and
+/// again after a compaction the watch fell behind), so an announce never waits for etcd: it updates the cache at once
+/// and queues its key's new value for a single writer that sends batches of changes as transactions (see
+/// <see cref="EtcdRegistryWriter"/>). Another tracker sees an announce once that batch lands and its watch delivers it,
+/// typically within milliseconds. Registration is the one synchronous write (a transaction, first registration wins).
+/// When etcd is slow or down, answers keep coming from the cache and queued writes wait; a full queue refuses new peers
+/// with UNAVAILABLE or RESOURCE_EXHAUSTED. Expiry is by last-seen time stamped from this registry's
+/// <see cref="TimeProvider"/> (wall clock, shared by the trackers), exactly as in memory; <see cref="SweepAsync"/>
+/// deletes what expired (any tracker may sweep, and the others' caches follow through the watch).
 /// </summary>
 public sealed partial class EtcdSwarmRegistry : ISwarmRegistry
 {
@@ -21,22 +30,80 @@ public sealed partial class EtcdSwarmRegistry : ISwarmRegistry
     private readonly SwarmRegistryOptions _options;
     private readonly TimeProvider _time;
     private readonly EtcdRegistryLayout _keys;
+    private readonly EtcdSwarmCache _cache;
+    private readonly EtcdRegistryWriter _writer;
+    private readonly EtcdWatcher _watcher;
+    private readonly Task _firstSync;
+    private readonly long _ttlMs;
+    private int _disposed;
 
     /// <param name="client">The etcd client; disposed with the registry when <paramref name="ownsClient"/>.</param>
-    /// <param name="prefix">Key prefix of this registry's state; trackers that share swarms use the same one.</param>
-    public EtcdSwarmRegistry(EtcdClient client, SwarmRegistryOptions? options = null, TimeProvider? timeProvider = null, string prefix = EtcdRegistryLayout.DefaultPrefix, bool ownsClient = false)
+    /// <param name="etcdOptions">The key prefix, the write queue's bound and the writer's pace.</param>
+    public EtcdSwarmRegistry(EtcdClient client, SwarmRegistryOptions? options = null, TimeProvider? timeProvider = null, EtcdRegistryOptions? etcdOptions = null, bool ownsClient = false)
     {
         _client = client ?? throw new ArgumentNullException(nameof(client));
-        ArgumentException.ThrowIfNullOrEmpty(prefix);
         _options = options ?? new SwarmRegistryOptions();
         _options.Validate();
+        etcdOptions ??= new EtcdRegistryOptions();
+        etcdOptions.Validate();
         _time = timeProvider ?? TimeProvider.System;
-        _keys = new EtcdRegistryLayout(prefix);
+        _ttlMs = (long)Math.Min(long.MaxValue / 2, _options.PeerTtl.TotalMilliseconds);
+        _keys = new EtcdRegistryLayout(etcdOptions.Prefix);
         _ownsClient = ownsClient;
+        var logger = (client.Options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<EtcdSwarmRegistry>();
+        _cache = new EtcdSwarmCache(_keys);
+        _writer = new EtcdRegistryWriter(client, etcdOptions.MaxQueuedWrites, etcdOptions.FlushInterval, _cache.Settle, logger);
+        _watcher = EtcdWatcher.Start(client, _keys.Prefix, _cache.ApplyAsync);
+        _firstSync = _watcher.WaitSyncedAsync();
     }
 
     /// <summary>Where the state lives, for messages.</summary>
     public string Description => $"etcd at {_client.Description} under {_keys.Prefix}";
+
+    /// <summary>Peer keys whose changes wait for etcd (not counting the transaction in flight).</summary>
+    public int QueuedWrites => _writer.Queued;
+
+    /// <summary>Announces whose write replaced a waiting write of the same key instead of adding one.</summary>
+    public long CollapsedWrites => _writer.Collapsed;
+
+    /// <summary>Transactions of queued writes that etcd applied, and the writes they carried.</summary>
+    public (long Transactions, long Writes) WritesLanded => _writer.Landed;
+
+    /// <summary>True while the watch that feeds the cache is open and caught up.</summary>
+    public bool IsWatching => _watcher.IsSynced;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _writer.DisposeAsync();
+        await _watcher.DisposeAsync();
+        if (_ownsClient)
+        {
+            _client.Dispose();
+        }
+    }
+
+    /// <summary>Completes at once after the first listing; before it, waits for it up to the client's request timeout.</summary>
+    private ValueTask SyncedAsync(CancellationToken cancellationToken) =>
+        _firstSync.IsCompletedSuccessfully ? ValueTask.CompletedTask : WaitForFirstSyncAsync(cancellationToken);
+
+    private async ValueTask WaitForFirstSyncAsync(CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_client.Options.RequestTimeout);
+        try
+        {
+            await _firstSync.WaitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new EtcdException(StatusCode.Unavailable, _watcher.LastError ?? $"etcd at {_client.Description} cannot be reached (no listing of {_keys.Prefix} within {_client.Options.RequestTimeout.TotalSeconds} s)");
+        }
+    }
 
     private async ValueTask<RegisterResult> RegisterFileCoreAsync(TorrentMetainfo metainfo, CancellationToken cancellationToken = default)
     {
@@ -54,7 +121,6 @@ public sealed partial class EtcdSwarmRegistry : ISwarmRegistry
             Success =
             {
                 Put(fileKey, ByteString.CopyFrom(file.Torrent.Span)),
-                Put(EtcdKeys.Key(_keys.Name(file.Name, file.InfoHash)), ByteString.Empty),
             },
             Failure = { new RequestOp { RequestRange = new RangeRequest { Key = fileKey } } },
         };
@@ -71,14 +137,48 @@ public sealed partial class EtcdSwarmRegistry : ISwarmRegistry
         var response = await _client.TxnAsync(txn, cancellationToken);
         if (response.Succeeded)
         {
+            _cache.Catalog.Add(file, indexContent: false);
+            if (file.ContentSha1 is { } indexed && response.Responses[^1].ResponseTxn is { Succeeded: true })
+            {
+                _cache.Catalog.IndexContent(indexed, file.InfoHash);
+            }
+
             return new RegisterResult(file, true);
         }
 
         var existing = response.Responses[0].ResponseRange.Kvs;
-        return new RegisterResult(existing.Count > 0 ? Parse(existing[0].Value) : file, false);
+        if (existing.Count == 0)
+        {
+            return new RegisterResult(file, false);
+        }
+
+        var registered = Parse(existing[0].Value);
+        return new RegisterResult(_cache.Catalog.Add(registered, indexContent: false).File, false);
     }
 
     private async ValueTask<CatalogFile?> FindFileCoreAsync(Sha1Hash hash, CancellationToken cancellationToken = default)
+    {
+        await SyncedAsync(cancellationToken);
+        return _cache.Catalog.Find(hash) ?? await ReadThroughAsync(hash, cancellationToken);
+    }
+
+    private async ValueTask<FilePage> ListFilesCoreAsync(FileQuery query, CancellationToken cancellationToken = default)
+    {
+        await SyncedAsync(cancellationToken);
+        return _cache.Catalog.List(query);
+    }
+
+    private async ValueTask<RegistryStats> GetStatsCoreAsync(CancellationToken cancellationToken = default)
+    {
+        await SyncedAsync(cancellationToken);
+        return _cache.Stats();
+    }
+
+    /// <summary>
+    /// A hash the cache does not know may have been registered on another tracker a moment ago (its watch event still
+    /// on the way): ask etcd once, by info-hash and by content SHA-1, and keep what it has.
+    /// </summary>
+    private async ValueTask<CatalogFile?> ReadThroughAsync(Sha1Hash hash, CancellationToken cancellationToken)
     {
         var response = await _client.TxnAsync(
             new TxnRequest
@@ -92,118 +192,18 @@ public sealed partial class EtcdSwarmRegistry : ISwarmRegistry
             cancellationToken);
         if (response.Responses[0].ResponseRange.Kvs is [var byInfoHash, ..])
         {
-            return Parse(byInfoHash.Value);
+            _cache.Catalog.Add(Parse(byInfoHash.Value), indexContent: false);
         }
-
-        if (response.Responses[1].ResponseRange.Kvs is [var index, ..] && Sha1Hash.TryParse(index.Value.ToStringUtf8(), out var infoHash))
+        else if (response.Responses[1].ResponseRange.Kvs is [var index, ..] && Sha1Hash.TryParse(index.Value.ToStringUtf8(), out var infoHash))
         {
-            var file = await _client.GetAsync(_keys.File(infoHash), cancellationToken);
-            return file is null ? null : Parse(file.Value);
-        }
-
-        return null;
-    }
-
-    /// <remarks>
-    /// Without a filter: one transaction (a page of the name index and its count) and one more for the handlers of the
-    /// page. With a filter it scans the name index's keys (paged) to count the matches, like the memory registry.
-    /// </remarks>
-    private async ValueTask<FilePage> ListFilesCoreAsync(FileQuery query, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(query);
-        ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1);
-        var namesEnd = EtcdKeys.PrefixEnd(_keys.Names);
-        var start = query.After is { } after
-            ? ByteString.CopyFromUtf8(_keys.Name(after.Name, after.InfoHash) + "\0")
-            : EtcdKeys.Key(_keys.Names);
-        List<ByteString> page;
-        long total;
-        ByteString? next = null;
-        if (string.IsNullOrEmpty(query.NameFilter))
-        {
-            var response = await _client.TxnAsync(
-                new TxnRequest
-                {
-                    Success =
-                    {
-                        new RequestOp { RequestRange = new RangeRequest { Key = start, RangeEnd = namesEnd, Limit = query.Limit, KeysOnly = true } },
-                        new RequestOp { RequestRange = new RangeRequest { Key = EtcdKeys.Key(_keys.Names), RangeEnd = namesEnd, CountOnly = true } },
-                    },
-                },
-                cancellationToken);
-            var range = response.Responses[0].ResponseRange;
-            page = range.Kvs.Select(kv => kv.Key).ToList();
-            total = response.Responses[1].ResponseRange.Count;
-            next = range.More && page.Count > 0 ? page[^1] : null;
-        }
-        else
-        {
-            page = [];
-            total = 0;
-            var startText = start.ToStringUtf8();
-            foreach (var kv in (await _client.GetPrefixAsync(_keys.Names, cancellationToken)).Kvs)
+            if (await _client.GetAsync(_keys.File(infoHash), cancellationToken) is { } file)
             {
-                if (!_keys.NameOf(kv.Key).Contains(query.NameFilter, StringComparison.OrdinalIgnoreCase))
-                {
-                    continue;
-                }
-
-                total++;
-                if (string.CompareOrdinal(kv.Key.ToStringUtf8(), startText) < 0)
-                {
-                    continue;
-                }
-
-                if (page.Count < query.Limit)
-                {
-                    page.Add(kv.Key);
-                }
-                else
-                {
-                    next ??= page[^1];
-                }
+                _cache.Catalog.Add(Parse(file.Value), indexContent: false);
+                _cache.Catalog.IndexContent(hash, infoHash);
             }
         }
 
-        var files = await LoadFilesAsync(page.Select(EtcdRegistryLayout.InfoHashOfName), cancellationToken);
-        var cursor = next is null ? null : new FileCursor(_keys.NameOf(next), EtcdRegistryLayout.InfoHashOfName(next));
-        return new FilePage(files, total, cursor);
-    }
-
-    private async ValueTask<RegistryStats> GetStatsCoreAsync(CancellationToken cancellationToken = default)
-    {
-        var files = await _client.CountPrefixAsync(_keys.Files, cancellationToken);
-        var response = await _client.RangeAsync(new RangeRequest { Key = EtcdKeys.Key(_keys.Swarms), RangeEnd = EtcdKeys.PrefixEnd(_keys.Swarms), KeysOnly = true }, cancellationToken);
-        var swarms = response.Kvs.Select(kv => _keys.SwarmOf(kv.Key)).Where(h => h is not null).Distinct().Count();
-        return new RegistryStats(files, swarms, response.Count);
-    }
-
-    public ValueTask DisposeAsync()
-    {
-        if (_ownsClient)
-        {
-            _client.Dispose();
-        }
-
-        return ValueTask.CompletedTask;
-    }
-
-    private async Task<List<CatalogFile>> LoadFilesAsync(IEnumerable<Sha1Hash> infoHashes, CancellationToken cancellationToken)
-    {
-        var files = new List<CatalogFile>();
-        foreach (var chunk in infoHashes.Chunk(_client.Options.MaxTxnOps))
-        {
-            var txn = new TxnRequest();
-            foreach (var infoHash in chunk)
-            {
-                txn.Success.Add(new RequestOp { RequestRange = new RangeRequest { Key = EtcdKeys.Key(_keys.File(infoHash)) } });
-            }
-
-            var response = await _client.TxnAsync(txn, cancellationToken);
-            files.AddRange(response.Responses.SelectMany(r => r.ResponseRange.Kvs).Select(kv => Parse(kv.Value)));
-        }
-
-        return files;
+        return _cache.Catalog.Find(hash);
     }
 
     private static CatalogFile Parse(ByteString torrent)

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Collections.Immutable;
 using FileSwarm.Core;
 using FileSwarm.Core.Metainfo;
 using FileSwarm.Core.Pieces;
@@ -9,7 +8,8 @@ namespace FileSwarm.Tracker.Registry;
 
 /// <summary>
 /// The registry in process memory: the default for a single tracker process. Thread-safe; each swarm has its own
-/// lock, and the catalog is an immutable sorted set swapped on registration so that listings never block.
+/// lock, and the catalog (<see cref="CatalogIndex"/>) is an immutable sorted set swapped on registration so that
+/// listings never block.
 /// Expiry uses <see cref="TimeProvider.GetTimestamp"/>, so wall-clock jumps do not expire or revive peers.
 /// </summary>
 public sealed class MemorySwarmRegistry : ISwarmRegistry
@@ -17,11 +17,8 @@ public sealed class MemorySwarmRegistry : ISwarmRegistry
     private readonly SwarmRegistryOptions _options;
     private readonly TimeProvider _time;
     private readonly long _ttlTicks;
-    private readonly Lock _catalogGate = new();
-    private readonly ConcurrentDictionary<Sha1Hash, CatalogFile> _byInfoHash = new();
-    private readonly ConcurrentDictionary<Sha1Hash, CatalogFile> _byContentSha1 = new();
+    private readonly CatalogIndex _catalog = new();
     private readonly ConcurrentDictionary<Sha1Hash, MemorySwarm> _swarms = new();
-    private ImmutableSortedSet<CatalogFile> _ordered = ImmutableSortedSet.Create(CatalogOrder.Files);
 
     public MemorySwarmRegistry(SwarmRegistryOptions? options = null, TimeProvider? timeProvider = null)
     {
@@ -34,104 +31,22 @@ public sealed class MemorySwarmRegistry : ISwarmRegistry
     public ValueTask<RegisterResult> RegisterFileAsync(TorrentMetainfo metainfo, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(metainfo);
-        if (_byInfoHash.TryGetValue(metainfo.InfoHash, out var existing))
-        {
-            return ValueTask.FromResult(new RegisterResult(existing, false));
-        }
-
-        var file = CatalogFile.From(metainfo);
-        lock (_catalogGate)
-        {
-            if (_byInfoHash.TryGetValue(file.InfoHash, out existing))
-            {
-                return ValueTask.FromResult(new RegisterResult(existing, false));
-            }
-
-            if (file.ContentSha1 is { } sha1)
-            {
-                _byContentSha1.TryAdd(sha1, file);
-            }
-
-            _ordered = _ordered.Add(file);
-            _byInfoHash[file.InfoHash] = file;
-        }
-
-        return ValueTask.FromResult(new RegisterResult(file, true));
+        return ValueTask.FromResult(_catalog.Get(metainfo.InfoHash) is { } existing
+            ? new RegisterResult(existing, false)
+            : _catalog.Add(CatalogFile.From(metainfo), indexContent: true));
     }
 
     public ValueTask<CatalogFile?> FindFileAsync(Sha1Hash hash, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult(_byInfoHash.TryGetValue(hash, out var file) || _byContentSha1.TryGetValue(hash, out file) ? file : null);
+        ValueTask.FromResult(_catalog.Find(hash));
 
-    /// <remarks>
-    /// Without a filter a page costs O(page × log catalog). With one it scans the catalog to count the matches: fine
-    /// for catalogs of handlers (thousands, not the millions of peer entries that swarms can hold).
-    /// </remarks>
-    public ValueTask<FilePage> ListFilesAsync(FileQuery query, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(query);
-        ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1);
-        var snapshot = _ordered;
-        var start = 0;
-        if (query.After is { } after)
-        {
-            var probe = new CatalogFile(after.InfoHash, null, after.Name, 0, 0, 0, ReadOnlyMemory<byte>.Empty);
-            var found = snapshot.IndexOf(probe);
-            start = found >= 0 ? found + 1 : ~found;
-        }
-
-        var page = new List<CatalogFile>(Math.Min(query.Limit, snapshot.Count));
-        FileCursor? next = null;
-        long total;
-        if (string.IsNullOrEmpty(query.NameFilter))
-        {
-            total = snapshot.Count;
-            for (var i = start; i < snapshot.Count && page.Count < query.Limit; i++)
-            {
-                page.Add(snapshot[i]);
-            }
-
-            if (start + page.Count < snapshot.Count)
-            {
-                next = CursorOf(page);
-            }
-        }
-        else
-        {
-            total = 0;
-            var index = 0;
-            foreach (var file in snapshot)
-            {
-                if (!file.Name.Contains(query.NameFilter, StringComparison.OrdinalIgnoreCase))
-                {
-                    index++;
-                    continue;
-                }
-
-                total++;
-                if (index >= start)
-                {
-                    if (page.Count < query.Limit)
-                    {
-                        page.Add(file);
-                    }
-                    else
-                    {
-                        next ??= CursorOf(page);
-                    }
-                }
-
-                index++;
-            }
-        }
-
-        return ValueTask.FromResult(new FilePage(page, total, next));
-    }
+    public ValueTask<FilePage> ListFilesAsync(FileQuery query, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(_catalog.List(query));
 
     public ValueTask<AnnounceResult?> AnnounceAsync(PeerAnnouncement announcement, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(announcement);
         ArgumentOutOfRangeException.ThrowIfNegative(announcement.NumWant);
-        if (!_byInfoHash.TryGetValue(announcement.InfoHash, out var file))
+        if (_catalog.Get(announcement.InfoHash) is not { } file)
         {
             return ValueTask.FromResult<AnnounceResult?>(null);
         }
@@ -164,7 +79,7 @@ public sealed class MemorySwarmRegistry : ISwarmRegistry
     public ValueTask<SwarmCounts?> RemovePeerAsync(Sha1Hash infoHash, string peerId, CancellationToken cancellationToken = default)
     {
         var key = PeerIdentity.EncodeIdOnly(peerId);
-        if (!_byInfoHash.ContainsKey(infoHash))
+        if (_catalog.Get(infoHash) is null)
         {
             return ValueTask.FromResult<SwarmCounts?>(null);
         }
@@ -210,15 +125,13 @@ public sealed class MemorySwarmRegistry : ISwarmRegistry
             peers += swarm.Count;
         }
 
-        return ValueTask.FromResult(new RegistryStats(_byInfoHash.Count, swarms, peers));
+        return ValueTask.FromResult(new RegistryStats(_catalog.Count, swarms, peers));
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     /// <summary>The swarm object of a file, for tests that check memory is released.</summary>
     internal MemorySwarm? SwarmOf(Sha1Hash infoHash) => _swarms.TryGetValue(infoHash, out var swarm) ? swarm : null;
-
-    private static FileCursor CursorOf(List<CatalogFile> page) => new(page[^1].Name, page[^1].InfoHash);
 
     /// <summary>Under the swarm's gate: drops an empty swarm, marking it so that an announce holding it starts over.</summary>
     private void RetireIfEmpty(Sha1Hash infoHash, MemorySwarm swarm)

@@ -42,6 +42,8 @@ public sealed class EtcdServer : IAsyncLifetime
 
     public string Log => string.Join(Environment.NewLine, _log);
 
+    public bool IsRunning => _process is { HasExited: false };
+
     public static string Binary()
     {
         foreach (var candidate in new[] { Environment.GetEnvironmentVariable("ETCD_BIN"), "/usr/bin/etcd", "/usr/local/bin/etcd" })

@@ -98,12 +98,28 @@ internal sealed class MemorySwarm
         return removed;
     }
 
+    /// <summary>The identities of the entries last seen at or before <paramref name="expiredAtOrBefore"/>.</summary>
+    public List<byte[]> Expired(long expiredAtOrBefore)
+    {
+        var expired = new List<byte[]>();
+        for (var i = 0; i < Count; i++)
+        {
+            if (_slots[i].LastSeen <= expiredAtOrBefore)
+            {
+                expired.Add(_slots[i].Identity);
+            }
+        }
+
+        return expired;
+    }
+
     /// <summary>
     /// Up to <paramref name="numWant"/> live entries other than <paramref name="self"/>: those holding a piece missing
     /// from <paramref name="askerPieces"/> first (none when the asker is complete), random within each group. Examines at most <paramref name="scanLimit"/> entries, a random sample when the swarm
-    /// is larger, and removes the expired entries it meets.
+    /// is larger, and removes the expired entries it meets, adding their identities to <paramref name="removed"/> when
+    /// given (an owner that must delete them elsewhere too).
     /// </summary>
-    public List<PeerRecord> Select(int self, bool askerComplete, ReadOnlySpan<byte> askerPieces, int numWant, int scanLimit, long expiredAtOrBefore)
+    public List<PeerRecord> Select(int self, bool askerComplete, ReadOnlySpan<byte> askerPieces, int numWant, int scanLimit, long expiredAtOrBefore, List<byte[]>? removed = null)
     {
         var result = new List<PeerRecord>(Math.Min(numWant, Count));
         if (numWant == 0 || Count == 0)
@@ -151,6 +167,7 @@ internal sealed class MemorySwarm
             toRemove.Sort();
             for (var j = toRemove.Length - 1; j >= 0; j--)
             {
+                removed?.Add(_slots[toRemove[j]].Identity);
                 RemoveAt(toRemove[j]);
             }
 

@@ -1,0 +1,44 @@
+namespace FileSwarm.Tracker.Registry;
+
+/// <summary>Settings of an <see cref="EtcdSwarmRegistry"/> beyond the limits every registry shares; validated when it is built.</summary>
+public sealed record EtcdRegistryOptions
+{
+    /// <summary>The default <see cref="Prefix"/>.</summary>
+    public const string DefaultPrefix = EtcdRegistryLayout.DefaultPrefix;
+
+    /// <summary>Key prefix of the registry's state; trackers that share swarms use the same one. Default <c>/fileswarm/v1/tracker/</c>.</summary>
+    public string Prefix { get; init; } = DefaultPrefix;
+
+    /// <summary>
+    /// Peer keys whose changes may wait for etcd at once (a key announced again while waiting still counts once). When
+    /// etcd is slow or down this fills up, and further peers' announces are refused (UNAVAILABLE or RESOURCE_EXHAUSTED)
+    /// until it drains. Default 65,536 (at most a few hundred bytes each).
+    /// </summary>
+    public int MaxQueuedWrites { get; init; } = 65_536;
+
+    /// <summary>
+    /// Least time between the starts of two write transactions unless the queue holds a full transaction's worth: the
+    /// first change after a quiet spell goes out at once, and under load each transaction carries what gathered
+    /// meanwhile, so one peer announcing over and over costs etcd at most one write per interval. Default 5 ms.
+    /// </summary>
+    public TimeSpan FlushInterval { get; init; } = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first bad setting.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrEmpty(Prefix))
+        {
+            throw new ArgumentException("Prefix must not be empty.");
+        }
+
+        if (MaxQueuedWrites < 1)
+        {
+            throw new ArgumentException($"MaxQueuedWrites must be at least 1, not {MaxQueuedWrites}.");
+        }
+
+        if (FlushInterval < TimeSpan.Zero || FlushInterval > TimeSpan.FromSeconds(10))
+        {
+            throw new ArgumentException($"FlushInterval must be from 0 to 10 s, not {FlushInterval}.");
+        }
+    }
+}
