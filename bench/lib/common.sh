@@ -35,10 +35,11 @@ bench_need_libtorrent() {
   bench_need "__none__:python3-libtorrent"
 }
 
-# Builds the CLI once through the launcher, then runs the built assembly directly (no staleness check while timing).
+# Builds the CLI once through the launcher, which then runs every FileSwarm process as a user would (it execs the built
+# assembly, so the pid is the process's own; its staleness check runs before any timing starts).
 bench_build_fileswarm() {
   "$bench_root/fileswarm" --help >/dev/null
-  fileswarm=(dotnet "$bench_root/.build/cli/fileswarm.dll")
+  fileswarm=("$bench_root/fileswarm")
 }
 
 # bench_start NAME CMD...: starts CMD in the background, output in $work/NAME.out and .err; its pid in $last_pid.

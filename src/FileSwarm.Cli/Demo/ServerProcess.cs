@@ -27,6 +27,8 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public int Pid { get; private set; }
 
+    private const string TieredCompilationVariable = "DOTNET_TieredCompilation";
+
     public static ServerProcess Start(string name, IEnumerable<string> args)
     {
         var start = new ProcessStartInfo(Environment.ProcessPath ?? "dotnet")
@@ -50,6 +52,13 @@ internal sealed class ServerProcess : IAsyncDisposable
         foreach (var variable in start.Environment.Keys.Where(k => k.StartsWith(Config.Settings.EnvironmentPrefix, StringComparison.Ordinal)).ToList())
         {
             start.Environment.Remove(variable);
+        }
+
+        if (start.ArgumentList.Contains("peer") && !start.Environment.ContainsKey(TieredCompilationVariable))
+        {
+            // As the ./fileswarm launcher does: a peer's transfer path is precompiled, and re-compiling it mid-transfer
+            // costs more CPU than the re-compiled code saves.
+            start.Environment[TieredCompilationVariable] = "0";
         }
 
         start.Environment[Config.Settings.ConfigVariable] = "";
