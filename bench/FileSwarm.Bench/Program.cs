@@ -13,6 +13,7 @@ using Google.Protobuf;
 //   server --port N                       serves grpc.testing.TestService, prints "LISTENING <port>"
 //   client --target H:P --mode unary|stream --seconds S [--concurrency C] [--size B]
 //   tracker-load --target H:P [--files F] [--peers P] [--bodies K --out DIR] [--concurrency C]   (see TrackerLoad.cs)
+//   announce-load --target H:P --hashes FILE [--files F] [--peers P] [--concurrency C] [--connections N] [--seconds S]   (see AnnounceLoad.cs)
 // The client prints one JSON line with the same fields as the grpc-js client.
 var options = ParseArgs(args.Skip(1));
 return args.FirstOrDefault() switch
@@ -20,12 +21,13 @@ return args.FirstOrDefault() switch
     "server" => await ServeAsync(options),
     "client" => await ClientAsync(options),
     "tracker-load" => await TrackerLoad.RunAsync(options),
+    "announce-load" => await AnnounceLoad.RunAsync(options),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: FileSwarm.Bench server --port N | client --target H:P --mode unary|stream --seconds S [--concurrency C] [--size B] | tracker-load --target H:P [--files F] [--peers P] [--bodies K --out DIR]");
+    Console.Error.WriteLine("usage: FileSwarm.Bench server --port N | client --target H:P --mode unary|stream --seconds S [--concurrency C] [--size B] | tracker-load --target H:P [--files F] [--peers P] [--bodies K --out DIR] | announce-load --target H:P --hashes FILE [--files F] [--peers P] [--concurrency C] [--connections N] [--seconds S]");
     return 2;
 }
 

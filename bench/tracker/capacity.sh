@@ -9,13 +9,22 @@
 #   opentracker         the same FILES info-hashes (its whitelist), wrk with bench/tracker/announce.lua: every request
 #                       a random one of PEERS peers on a random info-hash, numwant=50, compact; first one warm-up run
 #                       of SECONDS·BODIES/2 that fills the swarms, then one run of SECONDS·BODIES.
-#   FileSwarm + etcd    when `fileswarm tracker --etcd` exists: the same as the first, on a local etcd, filled with
-#                       ETCD_FILES (default 1000) files and ETCD_PEERS (default 10000) peers: every registration and
-#                       announce is an etcd transaction, so filling it with 100k peers would take minutes.
+#   FileSwarm, distinct the same filled tracker, driven by `FileSwarm.Bench announce-load` instead of h2load: like the
+#                       wrk script, every request a random one of PEERS peers on a random info-hash, an UPDATE with a
+#                       bitfield, 50 peers wanted; CONCURRENCY calls in flight over 4 HTTP/2 connections, one warm-up
+#                       second, then SECONDS·BODIES seconds (opentracker's measured run). The generator is .NET and
+#                       shares the cores with the tracker; it reports the CPU it used.
+#   FileSwarm + etcd    when `fileswarm tracker --etcd` exists: the same two rows on a local etcd, filled with
+#                       ETCD_FILES (default 1000) files and ETCD_PEERS (default 10000) peers: every registration is an
+#                       etcd transaction, so filling it with 100k peers would take minutes. The distinct row runs on a
+#                       fresh tracker over the same etcd, and each etcd row prints the registry's writer summary
+#                       (transactions, writes, largest queue, collapsed and refused writes) from the tracker's log.
 # opentracker closes the connection after every answer (HTTP/1.0 style), which is why it gets wrk, not h2load.
-# Both load generators use 2 threads and CONCURRENCY connections with one request in flight on each.
+# h2load and wrk use 2 threads and CONCURRENCY connections with one request in flight on each; announce-load keeps
+# CONCURRENCY calls in flight on 4 HTTP/2 connections (as many concurrent requests, fewer sockets).
 # Usage: bench/tracker/capacity.sh [CONCURRENCY] [SECONDS] [BODIES] [FILES] [PEERS]   (defaults: 50 2 8 10000 100000)
-#        ONLY="fileswarm-etcd opentracker" runs a subset of the rows (fileswarm, fileswarm-etcd, opentracker).
+#        ONLY="fileswarm-etcd opentracker" runs a subset of the rows (fileswarm, fileswarm-distinct, fileswarm-etcd,
+#        fileswarm-etcd-distinct, opentracker).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 concurrency="${1:-50}"
@@ -23,7 +32,8 @@ seconds="${2:-2}"
 bodies="${3:-8}"
 files="${4:-10000}"
 peers="${5:-100000}"
-only=" ${ONLY:-fileswarm fileswarm-etcd opentracker} "
+rows="fileswarm fileswarm-distinct fileswarm-etcd fileswarm-etcd-distinct opentracker"
+only=" ${ONLY:-$rows} "
 
 bench_need h2load:nghttp2-client wrk:wrk opentracker:opentracker python3:python3
 bench_build_fileswarm
@@ -60,6 +70,23 @@ print(f"{total / span:.0f} {pct(50):.2f} {pct(99):.2f} {bad}")
 PY
 }
 
+# distinct_run ADDRESS HASHES NAME: announce-load against the tracker at ADDRESS; prints "announces/s p50_ms p99_ms failed".
+distinct_run() {
+  local cpu0 line
+  cpu0="$(proc_cpu "$fs_tracker_pid")"
+  "$loader" announce-load --target "$1" --hashes "$2" --peers "$peers" --concurrency "$concurrency" --connections 4 \
+    --seconds "$((bodies * seconds))" >"$work/$3.out" 2>"$work/$3.err" || { cat "$work/$3.err" >&2; exit 1; }
+  cat "$work/$3.err" >&2
+  echo "tracker CPU over the run (warm-up included): $(awk -v a="$cpu0" -v b="$(proc_cpu "$fs_tracker_pid")" 'BEGIN{printf "%.2f", b-a}') CPU-s" >&2
+  line="$(sed -n 's/^RESULT //p' "$work/$3.out")"
+  echo "$line"
+}
+
+# etcd_writer_summary: the etcd registry's writer summary from the log of the tracker just stopped.
+etcd_writer_summary() {
+  grep -o 'etcd registry writer: .*' "$work/tracker.err" >&2 || echo "(no writer summary in the tracker's log)" >&2
+}
+
 bench_machine
 echo "versions: $(h2load --version | head -1), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), opentracker (Debian $(dpkg-query -W -f '${Version}' opentracker))"
 declare -A result
@@ -72,10 +99,13 @@ echo "tracker RSS after filling: $(proc_hwm_mib "$fs_tracker_pid") MiB peak" >&2
 if [[ "$only" == *" fileswarm "* ]]; then
   result[fileswarm]="$(h2load_runs "$fs_tracker" fileswarm)"
 fi
+if [[ "$only" == *" fileswarm-distinct "* ]]; then
+  result[fileswarm-distinct]="$(distinct_run "$fs_tracker" "$work/bodies/hashes.txt" fileswarm-distinct)"
+fi
 bench_stop "$fs_tracker_pid"
 
 # --- FileSwarm, etcd registry (when the tracker has it) -----------------------------------------------------------
-if [[ "$only" != *" fileswarm-etcd "* ]]; then
+if [[ "$only" != *" fileswarm-etcd "* && "$only" != *" fileswarm-etcd-distinct "* ]]; then
   :
 elif "${fileswarm[@]}" tracker --help 2>/dev/null | grep -q -- '--etcd'; then
   bench_need etcd:etcd-server
@@ -83,14 +113,27 @@ elif "${fileswarm[@]}" tracker --help 2>/dev/null | grep -q -- '--etcd'; then
   bench_start etcd etcd --data-dir "$work/etcd" --listen-client-urls "http://127.0.0.1:$etcd_port" \
     --advertise-client-urls "http://127.0.0.1:$etcd_port" --listen-peer-urls "http://127.0.0.1:$etcd_peer_port" \
     --initial-advertise-peer-urls "http://127.0.0.1:$etcd_peer_port" --initial-cluster "default=http://127.0.0.1:$etcd_peer_port"
+  etcd_pid=$last_pid
   for _ in $(seq 200); do curl -sf "http://127.0.0.1:$etcd_port/health" >/dev/null && break; sleep 0.05; done
   rm -f "$work/tracker.out"
   fs_tracker --etcd "http://127.0.0.1:$etcd_port"
   echo "filling the FileSwarm tracker on etcd" >&2
   "$loader" tracker-load --target "$fs_tracker" --files "${ETCD_FILES:-1000}" --peers "${ETCD_PEERS:-10000}" --bodies "$bodies" --out "$work/bodies-etcd" >&2
   mv "$work/bodies" "$work/bodies-memory"; mv "$work/bodies-etcd" "$work/bodies"
-  result[fileswarm-etcd]="$(h2load_runs "$fs_tracker" fileswarm-etcd)"
+  if [[ "$only" == *" fileswarm-etcd "* ]]; then
+    result[fileswarm-etcd]="$(h2load_runs "$fs_tracker" fileswarm-etcd)"
+  fi
   bench_stop "$fs_tracker_pid"
+  etcd_writer_summary
+  if [[ "$only" == *" fileswarm-etcd-distinct "* ]]; then
+    rm -f "$work/tracker.out"
+    fs_tracker --etcd "http://127.0.0.1:$etcd_port"
+    etcd_cpu0="$(proc_cpu "$etcd_pid")"
+    result[fileswarm-etcd-distinct]="$(distinct_run "$fs_tracker" "$work/bodies/hashes.txt" fileswarm-etcd-distinct)"
+    echo "etcd CPU over the run: $(awk -v a="$etcd_cpu0" -v b="$(proc_cpu "$etcd_pid")" 'BEGIN{printf "%.2f", b-a}') CPU-s" >&2
+    bench_stop "$fs_tracker_pid"
+    etcd_writer_summary
+  fi
   rm -rf "$work/bodies"; mv "$work/bodies-memory" "$work/bodies"
 else
   echo "fileswarm tracker has no --etcd option yet: the etcd registry is not measured" >&2
@@ -108,13 +151,14 @@ if [[ "$only" == *" opentracker "* ]]; then
 fi
 
 echo
-echo "Tracker capacity: $concurrency connections × 1 request in flight, 2 load-generator threads, $files files, $peers peers"
+echo "Tracker capacity: h2load and wrk with $concurrency connections × 1 request in flight and 2 threads; the -distinct rows with"
+echo "$concurrency calls in flight on 4 HTTP/2 connections; $files files and $peers peers (etcd rows: ${ETCD_FILES:-1000} files, filled with ${ETCD_PEERS:-10000} peers)"
 echo
 echo "| tracker | announces/s | p50 (ms) | p99 (ms) | failed | announces/s ÷ opentracker | p99 ÷ opentracker |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
 ot_rate=""; ot_p99=""
 [ -z "${result[opentracker]:-}" ] || read -r ot_rate _ ot_p99 _ <<<"${result[opentracker]}"
-for name in fileswarm fileswarm-etcd opentracker; do
+for name in $rows; do
   [ -n "${result[$name]:-}" ] || continue
   read -r rate p50 p99 bad <<<"${result[$name]}"
   printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$rate" "$p50" "$p99" "$bad" "$([ -n "$ot_rate" ] && ratio "$rate" "$ot_rate" || echo -)" "$([ -n "$ot_rate" ] && ratio "$p99" "$ot_p99" || echo -)"

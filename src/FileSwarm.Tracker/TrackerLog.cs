@@ -31,4 +31,7 @@ internal static partial class TrackerLog
 
     [LoggerMessage(9, LogLevel.Warning, "Stopping with {Queued} registry changes not written to etcd ({Detail}); those peers' next announces write them again")]
     public static partial void EtcdWritesAbandoned(this ILogger logger, int queued, string detail);
+
+    [LoggerMessage(10, LogLevel.Information, "etcd registry writer: {Transactions} transactions carried {Writes} writes ({PerTransaction:F1} a transaction, up to {PeakInFlight} of {MaxInFlight} in flight at once); largest queue {PeakQueued} of {Capacity}; {Collapsed} collapsed into a waiting write, {Refused} refused")]
+    public static partial void EtcdWriterSummary(this ILogger logger, long transactions, long writes, double perTransaction, int peakInFlight, int maxInFlight, int peakQueued, int capacity, long collapsed, long refused);
 }

@@ -36,6 +36,10 @@ public sealed class TrackerServer : IAsyncDisposable
         _logger = _loggerFactory.CreateLogger("FileSwarm.Tracker");
         _ownsMetrics = metrics is null;
         Metrics = metrics ?? new TrackerMetrics();
+        if (_registry is EtcdSwarmRegistry etcd)
+        {
+            Metrics.ObserveEtcdWrites(etcd);
+        }
     }
 
     public TrackerMetrics Metrics { get; }

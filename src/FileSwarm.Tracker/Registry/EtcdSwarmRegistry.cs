@@ -38,7 +38,7 @@ public sealed partial class EtcdSwarmRegistry : ISwarmRegistry
     private int _disposed;
 
     /// <param name="client">The etcd client; disposed with the registry when <paramref name="ownsClient"/>.</param>
-    /// <param name="etcdOptions">The key prefix, the write queue's bound and the writer's pace.</param>
+    /// <param name="etcdOptions">The key prefix, the write queue's bound, the transactions in flight and the writer's pace.</param>
     public EtcdSwarmRegistry(EtcdClient client, SwarmRegistryOptions? options = null, TimeProvider? timeProvider = null, EtcdRegistryOptions? etcdOptions = null, bool ownsClient = false)
     {
         _client = client ?? throw new ArgumentNullException(nameof(client));
@@ -52,7 +52,7 @@ public sealed partial class EtcdSwarmRegistry : ISwarmRegistry
         _ownsClient = ownsClient;
         var logger = (client.Options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<EtcdSwarmRegistry>();
         _cache = new EtcdSwarmCache(_keys);
-        _writer = new EtcdRegistryWriter(client, etcdOptions.MaxQueuedWrites, etcdOptions.FlushInterval, _cache.Settle, logger);
+        _writer = new EtcdRegistryWriter(client, etcdOptions.MaxQueuedWrites, etcdOptions.MaxTransactionsInFlight, etcdOptions.FlushInterval, _cache.Settle, logger);
         _watcher = EtcdWatcher.Start(client, _keys.Prefix, _cache.ApplyAsync);
         _firstSync = _watcher.WaitSyncedAsync();
     }
@@ -60,11 +60,14 @@ public sealed partial class EtcdSwarmRegistry : ISwarmRegistry
     /// <summary>Where the state lives, for messages.</summary>
     public string Description => $"etcd at {_client.Description} under {_keys.Prefix}";
 
-    /// <summary>Peer keys whose changes wait for etcd (not counting the transaction in flight).</summary>
+    /// <summary>Peer keys whose changes wait for etcd (not counting the transactions in flight).</summary>
     public int QueuedWrites => _writer.Queued;
 
     /// <summary>Announces whose write replaced a waiting write of the same key instead of adding one.</summary>
     public long CollapsedWrites => _writer.Collapsed;
+
+    /// <summary>Announces refused because the write queue was full (<see cref="EtcdRegistryOptions.MaxQueuedWrites"/>).</summary>
+    public long RefusedWrites => _writer.Refused;
 
     /// <summary>Transactions of queued writes that etcd applied, and the writes they carried.</summary>
     public (long Transactions, long Writes) WritesLanded => _writer.Landed;

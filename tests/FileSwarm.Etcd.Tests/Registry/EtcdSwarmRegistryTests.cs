@@ -1,5 +1,7 @@
+using System.Diagnostics.Metrics;
 using FileSwarm.Core;
 using FileSwarm.Etcd.Tests.Infrastructure;
+using FileSwarm.Tracker;
 using FileSwarm.Tracker.Registry;
 using FileSwarm.Tracker.Tests.Infrastructure;
 using FileSwarm.Tracker.Tests.Registry;
@@ -114,8 +116,91 @@ public sealed class EtcdSwarmRegistryTests(EtcdServer etcd) : SwarmRegistryConfo
         Assert.All(entries, kv => Assert.Contains(pieces, kv.Value.ToStringUtf8(), StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Distinct_peers_land_through_several_transactions_in_flight_with_the_latest_value_of_each_and_the_tracker_metrics_count_them()
+    {
+        var prefix = EtcdServer.NewPrefix();
+        await using var registry = new EtcdSwarmRegistry(etcd.CreateClient(), DefaultOptions, Clock, new EtcdRegistryOptions { Prefix = prefix, MaxTransactionsInFlight = 4 }, ownsClient: true);
+        using var meters = new ScopedMeterFactory();
+        using var metrics = new TrackerMetrics(meters);
+        metrics.ObserveEtcdWrites(registry);
+        var metainfo = TestTorrents.Create("distinct.bin", 20);
+        await registry.RegisterFileAsync(metainfo);
+
+        // 2,400 distinct peers (many transactions' worth), then each of them again: the second writes find their keys
+        // waiting, in a transaction in flight, or landed.
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(worker => Task.Run(async () =>
+        {
+            for (var round = 0; round < 2; round++)
+            {
+                for (var peer = 0; peer < 300; peer++)
+                {
+                    await registry.AnnounceAsync(new PeerAnnouncement(metainfo.InfoHash, $"d{worker}-{peer}", $"10.9.6.{worker}:{9000 + peer}", false, TestTorrents.Pieces(20, round), 0));
+                }
+            }
+        })));
+
+        using var client = etcd.CreateClient();
+        await Eventually.TrueAsync(
+            () => registry.WritesLanded.Writes + registry.CollapsedWrites == 4800 && registry.QueuedWrites == 0,
+            Wait,
+            () => $"{registry.WritesLanded.Writes} writes landed, {registry.CollapsedWrites} collapsed, {registry.QueuedWrites} queued");
+        var entries = (await client.GetPrefixAsync(prefix + "swarms/")).Kvs;
+        Assert.Equal(2400, entries.Count);
+        var latest = Convert.ToBase64String(TestTorrents.Pieces(20, 1));
+        Assert.All(entries, kv => Assert.Contains(latest, kv.Value.ToStringUtf8(), StringComparison.Ordinal));
+
+        var (transactions, writes) = registry.WritesLanded;
+        Assert.InRange(transactions, (writes + 127) / 128, writes);
+        var observed = meters.Collect();
+        Assert.Equal(transactions, observed["fileswarm.tracker.etcd.transactions"]);
+        Assert.Equal(writes, observed["fileswarm.tracker.etcd.writes"]);
+        Assert.Equal(registry.CollapsedWrites, observed["fileswarm.tracker.etcd.collapsed_writes"]);
+        Assert.Equal(0, observed["fileswarm.tracker.etcd.queued_writes"]);
+        Assert.Equal(0, observed["fileswarm.tracker.etcd.refused_writes"]);
+    }
+
     private EtcdSwarmRegistry Create(SwarmRegistryOptions options, string prefix) =>
         new(etcd.CreateClient(), options, Clock, new EtcdRegistryOptions { Prefix = prefix }, ownsClient: true);
+}
+
+/// <summary>Meters of one test only (their scope is the factory), and the latest value of each observable instrument.</summary>
+internal sealed class ScopedMeterFactory : IMeterFactory
+{
+    private readonly List<Meter> _meters = [];
+
+    public Meter Create(MeterOptions options)
+    {
+        var meter = new Meter(new MeterOptions(options.Name) { Version = options.Version, Tags = options.Tags, Scope = this });
+        _meters.Add(meter);
+        return meter;
+    }
+
+    public Dictionary<string, long> Collect()
+    {
+        var values = new Dictionary<string, long>(StringComparer.Ordinal);
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (ReferenceEquals(instrument.Meter.Scope, this))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<int>((instrument, value, _, _) => values[instrument.Name] = value);
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => values[instrument.Name] = value);
+        listener.Start();
+        listener.RecordObservableInstruments();
+        return values;
+    }
+
+    public void Dispose()
+    {
+        foreach (var meter in _meters)
+        {
+            meter.Dispose();
+        }
+    }
 }
 
 /// <summary>The registry while etcd is killed and started again: answers from the cache, writes held, the queue's bound.</summary>
@@ -188,6 +273,7 @@ public sealed class EtcdSwarmRegistryOutageTests(EtcdServer etcd)
         Assert.Contains(refusal.StatusCode, new[] { Rpc.StatusCode.Unavailable, Rpc.StatusCode.ResourceExhausted });
         Assert.Contains("etcd", refusal.Status.Detail, StringComparison.Ordinal);
         Assert.InRange(registry.QueuedWrites, 0, 3);
+        Assert.Equal(1, registry.RefusedWrites);
         // A peer whose write is already waiting is still answered: its write replaces the waiting one (or, when the
         // writer took it meanwhile, waits in the room that left).
         var again = await registry.AnnounceAsync(new PeerAnnouncement(metainfo.InfoHash, accepted[^1], "10.9.5.99:9000", true, default, 1000));

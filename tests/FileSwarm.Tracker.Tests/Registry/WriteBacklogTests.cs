@@ -46,16 +46,41 @@ public sealed class WriteBacklogTests
     }
 
     [Fact]
-    public void A_key_taken_and_written_again_waits_again()
+    public void A_key_written_again_while_its_transaction_is_in_flight_is_held_until_that_one_lands()
     {
         var backlog = new WriteBacklog(maxOps: 128, maxBytes: 1 << 20);
         backlog.Add(Write("a", "a1"));
         var first = backlog.Take();
         backlog.Add(Write("a", "a2"));
+        backlog.Add(Write("b", "b1"));
+        backlog.Add(Write("a", "a3"));
 
+        // Another transaction in flight meanwhile must not carry "a": etcd could apply it before the first.
         Assert.True(backlog.Contains(Swarm, Slot("a")));
-        Assert.Equal("a2", Assert.Single(backlog.Take()).Value?.ToStringUtf8());
+        Assert.Equal(2, backlog.Count);
+        Assert.Equal(1, backlog.Ready);
+        var second = backlog.Take();
+        Assert.Equal("b1", Assert.Single(second).Value?.ToStringUtf8());
+        Assert.Empty(backlog.Take());
+
+        backlog.Landed(first);
+
+        Assert.Equal(1, backlog.Ready);
+        Assert.Equal("a3", Assert.Single(backlog.Take()).Value?.ToStringUtf8());
         Assert.Equal("a1", Assert.Single(first).Value?.ToStringUtf8());
+        Assert.Equal(1, backlog.Collapsed);
+    }
+
+    [Fact]
+    public void A_key_whose_transaction_landed_queues_again_in_arrival_order()
+    {
+        var backlog = new WriteBacklog(maxOps: 128, maxBytes: 1 << 20);
+        backlog.Add(Write("a", "a1"));
+        backlog.Landed(backlog.Take());
+        backlog.Add(Write("b", "b1"));
+        backlog.Add(Write("a", "a2"));
+
+        Assert.Equal(["b1", "a2"], backlog.Take().Select(w => w.Value?.ToStringUtf8()).ToList());
         Assert.Equal(0, backlog.Collapsed);
     }
 

@@ -8,9 +8,12 @@ namespace FileSwarm.Tracker.Registry.Internal;
 
 /// <summary>
 /// The etcd registry's single writer. Announces queue their key's new value (<see cref="TryEnqueue"/>) and return; the
-/// writer sends whatever is waiting as one transaction (up to etcd's operation and size limits), and the next batch
-/// once that one is answered and the flush interval since it started has passed (at once when a full transaction's
-/// worth is waiting): when idle a write goes out at once, and under load batches gather meanwhile. A failed transaction is retried (with the client's back-off)
+/// writer sends what is waiting as transactions of up to etcd's operation and size limits. A full transaction's worth
+/// goes at once, with up to <c>maxInFlight</c> transactions in flight (so etcd can commit several in one disk sync
+/// instead of the writer waiting out each round trip); a partial one goes only when none is in flight and the flush
+/// interval since the last one started has passed: when idle a write goes out at once, and under light load batches
+/// gather meanwhile. A key in flight is not sent again until that transaction lands (<see cref="WriteBacklog"/>), as
+/// etcd may apply concurrent transactions in any order. A failed transaction is retried (with the client's back-off)
 /// until it lands, so accepted writes are not lost while etcd is down; the queue is bounded, and a full queue refuses
 /// new keys instead of growing.
 /// </summary>
@@ -18,6 +21,7 @@ internal sealed class EtcdRegistryWriter : IAsyncDisposable
 {
     private readonly EtcdClient _client;
     private readonly int _capacity;
+    private readonly int _maxInFlight;
     private readonly TimeSpan _flushInterval;
     private readonly Action<IReadOnlyList<PendingWrite>, long> _written;
     private readonly ILogger _logger;
@@ -29,12 +33,17 @@ internal sealed class EtcdRegistryWriter : IAsyncDisposable
     private volatile string? _failure;
     private long _transactions;
     private long _writesLanded;
+    private long _refused;
+    private int _peakQueued;
+    private int _peakInFlight;
+    private long _lastStart;
 
     /// <param name="written">Called after each transaction lands, with its writes and its revision.</param>
-    public EtcdRegistryWriter(EtcdClient client, int capacity, TimeSpan flushInterval, Action<IReadOnlyList<PendingWrite>, long> written, ILogger logger)
+    public EtcdRegistryWriter(EtcdClient client, int capacity, int maxInFlight, TimeSpan flushInterval, Action<IReadOnlyList<PendingWrite>, long> written, ILogger logger)
     {
         _client = client;
         _capacity = capacity;
+        _maxInFlight = maxInFlight;
         _flushInterval = flushInterval;
         _written = written;
         _logger = logger;
@@ -42,7 +51,7 @@ internal sealed class EtcdRegistryWriter : IAsyncDisposable
         _loop = Task.Run(RunAsync, CancellationToken.None);
     }
 
-    /// <summary>Keys waiting to be written (not counting the transaction in flight).</summary>
+    /// <summary>Keys waiting to be written (not counting the transactions in flight).</summary>
     public int Queued
     {
         get
@@ -66,23 +75,37 @@ internal sealed class EtcdRegistryWriter : IAsyncDisposable
         }
     }
 
+    /// <summary>Writes refused because the queue was full (their announces failed).</summary>
+    public long Refused => Interlocked.Read(ref _refused);
+
     /// <summary>Transactions that landed, and the writes they carried.</summary>
     public (long Transactions, long Writes) Landed => (Interlocked.Read(ref _transactions), Interlocked.Read(ref _writesLanded));
 
     /// <summary>Queues a write unless the queue is full and its key is not already waiting.</summary>
     public bool TryEnqueue(PendingWrite write)
     {
+        bool wake;
         lock (_gate)
         {
             if (_backlog.Count >= _capacity && !_backlog.Contains(write.InfoHash, write.Slot))
             {
+                Interlocked.Increment(ref _refused);
                 return false;
             }
 
+            var ready = _backlog.Ready;
             _backlog.Add(write);
+            _peakQueued = Math.Max(_peakQueued, _backlog.Count);
+            // The loop needs waking only when work appears or a full transaction's worth gathers; it looks again
+            // whenever a transaction lands.
+            wake = _backlog.Ready > ready && (ready == 0 || _backlog.Ready == _client.Options.MaxTxnOps);
         }
 
-        _wake.Writer.TryWrite(true);
+        if (wake)
+        {
+            _wake.Writer.TryWrite(true);
+        }
+
         return true;
     }
 
@@ -106,20 +129,82 @@ internal sealed class EtcdRegistryWriter : IAsyncDisposable
         _abandon.CancelAfter(_client.Options.RequestTimeout);
         await _loop;
         _abandon.Dispose();
+        var (transactions, writes) = Landed;
+        int peakQueued;
+        lock (_gate)
+        {
+            peakQueued = _peakQueued;
+        }
+
+        _logger.EtcdWriterSummary(transactions, writes, transactions == 0 ? 0 : (double)writes / transactions, _peakInFlight, _maxInFlight, peakQueued, _capacity, Collapsed, Refused);
     }
 
     private async Task RunAsync()
     {
+        var inFlight = new List<Task<List<PendingWrite>>>(_maxInFlight);
+        var time = _client.Options.TimeProvider;
+        Task<bool>? wake = null;
+        Task? pace = null;
+        var stopping = false;
         try
         {
-            do
+            while (true)
             {
-                _wake.Reader.TryRead(out _);
-                await DrainAsync();
-            }
-            while (await _wake.Reader.WaitToReadAsync(_abandon.Token));
+                while (inFlight.Count < _maxInFlight && TakeBatch(inFlight.Count == 0, stopping) is { Count: > 0 } batch)
+                {
+                    _lastStart = time.GetTimestamp();
+                    inFlight.Add(WriteAsync(batch));
+                    _peakInFlight = Math.Max(_peakInFlight, inFlight.Count);
+                }
 
-            await DrainAsync();
+                if (stopping && inFlight.Count == 0 && Queued == 0)
+                {
+                    return;
+                }
+
+                var waits = new List<Task>(inFlight.Count + 2);
+                waits.AddRange(inFlight);
+                if (!stopping)
+                {
+                    wake ??= _wake.Reader.WaitToReadAsync(_abandon.Token).AsTask();
+                    waits.Add(wake);
+                }
+
+                if (inFlight.Count == 0 && pace is null && IsReady())
+                {
+                    // A partial batch waits out the rest of the flush interval.
+                    var rest = _flushInterval - time.GetElapsedTime(_lastStart);
+                    pace = Task.Delay(rest > TimeSpan.Zero ? rest : TimeSpan.Zero, time, _abandon.Token);
+                }
+
+                if (pace is not null)
+                {
+                    waits.Add(pace);
+                }
+
+                var done = await Task.WhenAny(waits);
+                if (done == wake)
+                {
+                    stopping = !await wake;
+                    _wake.Reader.TryRead(out _);
+                    wake = null;
+                }
+                else if (done == pace)
+                {
+                    await pace;
+                    pace = null;
+                }
+                else
+                {
+                    var landed = (Task<List<PendingWrite>>)done;
+                    inFlight.Remove(landed);
+                    var batch = await landed;
+                    lock (_gate)
+                    {
+                        _backlog.Landed(batch);
+                    }
+                }
+            }
         }
         catch (OperationCanceledException) when (_abandon.IsCancellationRequested)
         {
@@ -127,37 +212,26 @@ internal sealed class EtcdRegistryWriter : IAsyncDisposable
         }
     }
 
-    private async Task DrainAsync()
+    private bool IsReady()
     {
-        while (true)
+        lock (_gate)
         {
-            List<PendingWrite> batch;
-            lock (_gate)
-            {
-                batch = _backlog.Take();
-            }
-
-            if (batch.Count == 0)
-            {
-                return;
-            }
-
-            var time = _client.Options.TimeProvider;
-            var started = time.GetTimestamp();
-            var revision = await WriteAsync(batch);
-            Interlocked.Increment(ref _transactions);
-            Interlocked.Add(ref _writesLanded, batch.Count);
-            _written(batch, revision);
-            var rest = _flushInterval - time.GetElapsedTime(started);
-            if (rest > TimeSpan.Zero && Queued < _client.Options.MaxTxnOps)
-            {
-                await Task.Delay(rest, time, _abandon.Token);
-            }
+            return _backlog.Ready > 0;
         }
     }
 
-    /// <summary>One transaction of the batch, retried until etcd applies it; returns its revision.</summary>
-    private async Task<long> WriteAsync(List<PendingWrite> batch)
+    /// <summary>The next batch, if one may go: a full one at any time, a partial one when idle and paced (or stopping).</summary>
+    private List<PendingWrite>? TakeBatch(bool idle, bool stopping)
+    {
+        var paced = idle && (stopping || _client.Options.TimeProvider.GetElapsedTime(_lastStart) >= _flushInterval);
+        lock (_gate)
+        {
+            return _backlog.Ready >= _client.Options.MaxTxnOps || (paced && _backlog.Ready > 0) ? _backlog.Take() : null;
+        }
+    }
+
+    /// <summary>One transaction of the batch, retried until etcd applies it; settles the cache and returns the batch.</summary>
+    private async Task<List<PendingWrite>> WriteAsync(List<PendingWrite> batch)
     {
         var txn = new TxnRequest();
         foreach (var write in batch)
@@ -178,7 +252,10 @@ internal sealed class EtcdRegistryWriter : IAsyncDisposable
                     _logger.EtcdWritesResumed(failures, Queued);
                 }
 
-                return response.Header.Revision;
+                Interlocked.Increment(ref _transactions);
+                Interlocked.Add(ref _writesLanded, batch.Count);
+                _written(batch, response.Header.Revision);
+                return batch;
             }
             catch (Exception e) when (e is not OperationCanceledException || !_abandon.IsCancellationRequested)
             {

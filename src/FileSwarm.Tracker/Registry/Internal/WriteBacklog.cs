@@ -14,15 +14,22 @@ internal sealed record PendingWrite(Sha1Hash InfoHash, Sha1Hash Slot, ByteString
 /// <summary>
 /// The writes waiting for etcd, one per key: a newer write of a key replaces the waiting one in its place in the queue
 /// (the latest wins, and a key rewritten again and again is not starved). Taken in arrival order, in batches that fit
-/// one transaction. Not thread-safe: its owner locks.
+/// one transaction. Several transactions may be in flight at once, and etcd may apply them in any order, so a key
+/// taken into one is not taken into another until that one lands (<see cref="Landed"/>): its newer write waits,
+/// held out of the queue, and joins it then. Not thread-safe: its owner locks.
 /// </summary>
 internal sealed class WriteBacklog(int maxOps, int maxBytes)
 {
     private readonly Dictionary<(Sha1Hash InfoHash, Sha1Hash Slot), PendingWrite> _latest = [];
     private readonly Queue<(Sha1Hash InfoHash, Sha1Hash Slot)> _order = new();
+    private readonly HashSet<(Sha1Hash InfoHash, Sha1Hash Slot)> _inFlight = [];
+    private readonly HashSet<(Sha1Hash InfoHash, Sha1Hash Slot)> _held = [];
 
-    /// <summary>Keys waiting.</summary>
+    /// <summary>Keys waiting, ready or held behind a transaction in flight.</summary>
     public int Count => _latest.Count;
+
+    /// <summary>Keys that the next <see cref="Take"/> may take.</summary>
+    public int Ready => _order.Count;
 
     /// <summary>Writes that replaced a waiting write of the same key since the backlog was made.</summary>
     public long Collapsed { get; private set; }
@@ -37,6 +44,10 @@ internal sealed class WriteBacklog(int maxOps, int maxBytes)
         {
             Collapsed++;
         }
+        else if (_inFlight.Contains(key))
+        {
+            _held.Add(key);
+        }
         else
         {
             _order.Enqueue(key);
@@ -45,7 +56,10 @@ internal sealed class WriteBacklog(int maxOps, int maxBytes)
         _latest[key] = write;
     }
 
-    /// <summary>The oldest waiting writes, at most <c>maxOps</c> of them and <c>maxBytes</c> in all (always at least one).</summary>
+    /// <summary>
+    /// The oldest ready writes, at most <c>maxOps</c> of them and <c>maxBytes</c> in all (at least one when any is
+    /// ready); their keys are in flight until <see cref="Landed"/>.
+    /// </summary>
     public List<PendingWrite> Take()
     {
         var batch = new List<PendingWrite>(Math.Min(maxOps, _order.Count));
@@ -60,10 +74,26 @@ internal sealed class WriteBacklog(int maxOps, int maxBytes)
 
             _order.Dequeue();
             _latest.Remove(key);
+            _inFlight.Add(key);
             batch.Add(write);
             bytes += write.Size;
         }
 
         return batch;
+    }
+
+    /// <summary>A batch from <see cref="Take"/> is applied: its keys' newer writes, if any, join the queue.</summary>
+    public void Landed(IReadOnlyList<PendingWrite> batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        foreach (var write in batch)
+        {
+            var key = (write.InfoHash, write.Slot);
+            _inFlight.Remove(key);
+            if (_held.Remove(key))
+            {
+                _order.Enqueue(key);
+            }
+        }
     }
 }
