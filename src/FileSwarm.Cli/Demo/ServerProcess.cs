@@ -27,10 +27,10 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public int Pid { get; private set; }
 
-    private const string TieredCompilationVariable = "DOTNET_TieredCompilation";
-
-    public static ServerProcess Start(string name, IEnumerable<string> args)
+    /// <param name="args">The verb (<c>tracker</c> or <c>peer</c>) and its options.</param>
+    public static ServerProcess Start(string name, IReadOnlyList<string> args)
     {
+        var verb = args[0];
         var start = new ProcessStartInfo(Environment.ProcessPath ?? "dotnet")
         {
             RedirectStandardOutput = true,
@@ -54,11 +54,11 @@ internal sealed class ServerProcess : IAsyncDisposable
             start.Environment.Remove(variable);
         }
 
-        if (start.ArgumentList.Contains("peer") && !start.Environment.ContainsKey(TieredCompilationVariable))
+        // The runtime settings the ./fileswarm launcher gives each role (see the comment there for the measurements).
+        var (setting, value) = verb == "tracker" ? ("DOTNET_GCgen0size", "0x4000000") : ("DOTNET_TieredCompilation", "0");
+        if (!start.Environment.ContainsKey(setting))
         {
-            // As the ./fileswarm launcher does: a peer's transfer path is precompiled, and re-compiling it mid-transfer
-            // costs more CPU than the re-compiled code saves.
-            start.Environment[TieredCompilationVariable] = "0";
+            start.Environment[setting] = value;
         }
 
         start.Environment[Config.Settings.ConfigVariable] = "";
