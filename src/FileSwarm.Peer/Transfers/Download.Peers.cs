@@ -392,8 +392,8 @@ public sealed partial class Download
 
     /// <summary>
     /// The pieces a lane may ask the peer for: all it holds, or, when it super-seeds, those of its offer that no other
-    /// connected peer holds (apart from other super-seeders): what others hold should come from them, not from the
-    /// bottleneck. Caller holds the lock.
+    /// connected peer holds (apart from super-seeders): what others hold should come from them, not from the
+    /// bottleneck. Costs one look at the availability per offered piece. Caller holds the lock.
     /// </summary>
     private Bitfield? AskablePieces(PeerSession session)
     {
@@ -402,31 +402,36 @@ public sealed partial class Download
             return session.Pieces;
         }
 
+        // The availability counts every connected peer holding a piece; the super-seeders among them (this one
+        // included) are taken back out.
+        List<Bitfield>? superSeeders = null;
+        foreach (var other in _sessions.Values)
+        {
+            if (other.Counted && other.Offered is not null && other.Pieces is { } held)
+            {
+                (superSeeders ??= []).Add(held);
+            }
+        }
+
         var askable = session.Askable ??= new Bitfield(pieces.Length);
         askable.SetAll(false);
         foreach (var piece in offered.SetIndices())
         {
-            if (pieces[piece] && !HeldByAnotherPeer(session, piece))
+            if (!pieces[piece])
             {
-                askable[piece] = true;
+                continue;
             }
+
+            var others = _picker.Availability[piece];
+            foreach (var held in superSeeders ?? [])
+            {
+                others -= held[piece] ? 1 : 0;
+            }
+
+            askable[piece] = others <= 0;
         }
 
         return askable;
-    }
-
-    /// <summary>Whether a connected peer other than <paramref name="asked"/>, and not super-seeding, holds the piece. Caller holds the lock.</summary>
-    private bool HeldByAnotherPeer(PeerSession asked, int piece)
-    {
-        foreach (var other in _sessions.Values)
-        {
-            if (!ReferenceEquals(other, asked) && other.Counted && other.Offered is null && other.Pieces is { } pieces && pieces[piece])
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     /// <summary>Ends every session (the run token is cancelled) and waits for them, so no request outlives the run.</summary>
