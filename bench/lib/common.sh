@@ -106,6 +106,7 @@ bench_machine() {
 
 # fs_tracker: starts a tracker on a free loopback port; its address in $fs_tracker.
 fs_tracker() {
+  rm -f "$work/tracker.out" "$work/tracker.err"
   bench_start tracker "${fileswarm[@]}" tracker --grpc 127.0.0.1:0 "$@"
   fs_tracker_pid=$last_pid
   wait_for "$work/tracker.out" '^tracker listening on '
@@ -120,6 +121,8 @@ fs_peer() {
   local name="$1"; shift
   local prefix=(); [ -n "${FS_PEER_PREFIX:-}" ] && read -r -a prefix <<<"$FS_PEER_PREFIX"
   mkdir -p "$work/$name/downloads"
+  # A previous run's log would satisfy wait_for before the new process has truncated it.
+  rm -f "$work/$name.out" "$work/$name.err"
   bench_start "$name" "${prefix[@]}" "${fileswarm[@]}" peer --http 0 --grpc 127.0.0.1:0 --tracker "http://$fs_tracker" \
     --data-dir "$work/$name" --downloads "$work/$name/downloads" "$@"
   fs_pid[$name]=$last_pid

@@ -6,11 +6,14 @@
 # Downloaders keep serving each other after they complete, until every one has.
 #   FileSwarm   tracker, seeder peer --max-upload-rate 20M (logs every block served with -v: its uploaded bytes are
 #               the sum of those blocks), N peers; the N POST /download calls (that wait) are sent at once
+#   fileswarm-nosuper  the same with the seeder's --super-seed off (only when named in ONLY): an A/B in one run
 #   aria2c      opentracker, seeder aria2c --max-overall-upload-limit=20M (uploaded bytes over its JSON-RPC), N aria2c
 #               that keep seeding; completion is each one's --on-bt-download-complete hook
 #   libtorrent  opentracker, bench/lib/lt_peer.py seeder --upload-limit (every address in the global peer class, so
 #               the cap applies to loopback peers), N lt_peer.py --keep-seeding
 # Usage: bench/transfer/swarm.sh [SIZE_MIB] [RUNS] [N...]     (defaults: 256 MiB, 2 runs, N = 4 8; medians printed)
+#        ONLY="fileswarm fileswarm-nosuper" runs a subset (default: fileswarm aria2c libtorrent);
+#        FS_PEER_PREFIX=eatmydata runs the FileSwarm peers with fsync a no-op (see bench/lib/common.sh)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 size_mib="${1:-256}"
@@ -60,10 +63,10 @@ wait_files() {
   done
 }
 
-run_fileswarm() { # N -> sets secs, up
+run_fileswarm() { # N [SEEDER OPTIONS...] -> sets secs, up
   local n="$1" i
   fs_tracker
-  fs_peer seed --max-upload-rate "${cap_mib}M" -v
+  fs_peer seed --max-upload-rate "${cap_mib}M" -v "${@:2}"
   fs_upload seed "$src"
   for i in $(seq "$n"); do fs_peer "d$i"; done
   local t0; t0="$(now)"
@@ -79,6 +82,10 @@ run_fileswarm() { # N -> sets secs, up
   for i in $(seq "$n"); do cmp "$src" "${fs_dl[d$i]}/content.bin"; done
   stop_all
   rm -rf "$work"/d[0-9]* "$work/seed" "$work"/tracker.*
+}
+
+run_fileswarm-nosuper() {
+  run_fileswarm "$1" --super-seed off
 }
 
 run_aria2c() {

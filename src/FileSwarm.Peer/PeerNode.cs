@@ -54,7 +54,7 @@ public sealed class PeerNode : IAsyncDisposable
         var rpcOptions = new RpcServerOptions { TimeProvider = options.TimeProvider };
         rpcOptions.EndPoints.Add(options.GrpcEndPoint);
         _rpc = new RpcServer(rpcOptions, loggerFactory)
-            .AddService(new PeerService(_library, _uploads, loggerFactory.CreateLogger("FileSwarm.Peer.Serving")).Bind());
+            .AddService(new PeerService(_library, _uploads, loggerFactory.CreateLogger("FileSwarm.Peer.Serving"), CreateSuperSeeder(options)).Bind());
         _announcer = new LibraryAnnouncer(_library, Discovery, options, loggerFactory.CreateLogger("FileSwarm.Peer.Announcer"));
         _http = new HttpApi(options, _library, Discovery, PeerId, loggerFactory.CreateLogger("FileSwarm.Peer.Api"));
     }
@@ -152,6 +152,10 @@ public sealed class PeerNode : IAsyncDisposable
         var uri = new Uri("http://" + advertise);
         return uri.IsDefaultPort && !advertise.EndsWith(":80", StringComparison.Ordinal) ? $"{advertise}:{port}" : advertise;
     }
+
+    /// <summary>A capped upload is the swarm's bottleneck whenever several peers download from this one: ration it.</summary>
+    private static SuperSeeder? CreateSuperSeeder(PeerOptions options) =>
+        options.SuperSeed && options.MaxUploadRate is { } rate ? new SuperSeeder(rate, options.TimeProvider) : null;
 
     private static TokenBucketRateLimiter CreateDownloadLimiter(long bytesPerSecond)
     {

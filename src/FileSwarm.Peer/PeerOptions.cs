@@ -38,6 +38,13 @@ public sealed record PeerOptions
     /// <summary>Bytes per second downloaded in total; null for no cap.</summary>
     public long? MaxDownloadRate { get; init; }
 
+    /// <summary>
+    /// While <see cref="MaxUploadRate"/> caps the upload, the files this peer holds completely are super-seeded: each
+    /// downloader is offered its own pieces, so that every piece leaves this peer about once and the downloaders trade
+    /// the rest (<see cref="Serving.SuperSeeder"/>). No effect without a cap. On by default.
+    /// </summary>
+    public bool SuperSeed { get; init; } = true;
+
     /// <summary>Blocks served at once; a request beyond this gets RESOURCE_EXHAUSTED.</summary>
     public int MaxUploads { get; init; } = 16;
 

@@ -43,6 +43,13 @@ internal static class PeerCommand
         var downloads = new Option<string?>("--downloads") { Description = "Where downloads go (default DATA-DIR/downloads).", HelpName = "DIR" };
         var maxUploadRate = RateOption("--max-upload-rate", "Cap on bytes per second served to other peers, e.g. 10M, 512K (default none).");
         var maxDownloadRate = RateOption("--max-download-rate", "Cap on bytes per second downloaded, e.g. 10M (default none).");
+        var superSeed = new Option<string>("--super-seed")
+        {
+            Description = "With --max-upload-rate, hand each downloader its own pieces of the files this peer seeds, so each piece leaves it about once (BEP 16 super-seeding): on or off (default on).",
+            HelpName = "on|off",
+            DefaultValueFactory = _ => "on",
+        };
+        superSeed.AcceptOnlyFromAmong("on", "off");
         var maxUploads = new Option<int>("--max-uploads") { Description = "Blocks served at once (default 16).", HelpName = "N", DefaultValueFactory = _ => 16 };
         var advertise = new Option<string?>("--advertise") { Description = "HOST[:PORT] other peers dial (default: the address the tracker sees).", HelpName = "HOST[:PORT]" };
         var apiToken = new Option<string?>("--api-token") { Description = "Require Authorization: Bearer TOKEN on the HTTP API (needed to bind it beyond loopback).", HelpName = "TOKEN" };
@@ -59,7 +66,7 @@ internal static class PeerCommand
 
         var command = new Command(Verb, "Run a peer: share and download files, serve pieces to other peers, answer the local HTTP API.")
         {
-            http, grpc, tracker, dataDir, downloads, maxUploadRate, maxDownloadRate, maxUploads, advertise, apiToken, shareRoot, announceInterval, verbose, etcd, etcdPrefix, etcdTtl,
+            http, grpc, tracker, dataDir, downloads, maxUploadRate, maxDownloadRate, superSeed, maxUploads, advertise, apiToken, shareRoot, announceInterval, verbose, etcd, etcdPrefix, etcdTtl,
         };
         command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(Verb, () =>
         {
@@ -97,6 +104,7 @@ internal static class PeerCommand
                 DownloadsDirectory = parse.GetValue(downloads) is { } d ? Path.GetFullPath(d) : null,
                 MaxUploadRate = parse.GetValue(maxUploadRate),
                 MaxDownloadRate = parse.GetValue(maxDownloadRate),
+                SuperSeed = parse.GetValue(superSeed) == "on",
                 MaxUploads = parse.GetValue(maxUploads),
                 Advertise = parse.GetValue(advertise),
                 ApiToken = parse.GetValue(apiToken),

@@ -1,4 +1,5 @@
 using FileSwarm.Core;
+using FileSwarm.Core.Pieces;
 using FileSwarm.Peer.Library;
 using FileSwarm.Protocol;
 using FileSwarm.Protocol.V1;
@@ -15,15 +16,21 @@ namespace FileSwarm.Peer.Serving;
 /// </summary>
 public sealed class PeerService
 {
+    /// <summary>Longest <c>peer_id</c> a <c>GetBitfield</c> may carry (the tracker's limit).</summary>
+    public const int MaxPeerIdLength = 64;
+
     private readonly PeerLibrary _library;
     private readonly UploadThrottle _throttle;
     private readonly ILogger _logger;
+    private readonly SuperSeeder? _superSeeder;
 
-    public PeerService(PeerLibrary library, UploadThrottle throttle, ILogger logger)
+    /// <param name="superSeeder">Rations the files this peer seeds among the peers asking for them; null to offer everything to everyone.</param>
+    public PeerService(PeerLibrary library, UploadThrottle throttle, ILogger logger, SuperSeeder? superSeeder = null)
     {
         _library = library ?? throw new ArgumentNullException(nameof(library));
         _throttle = throttle ?? throw new ArgumentNullException(nameof(throttle));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+        _superSeeder = superSeeder;
     }
 
     public RpcServiceBuilder Bind() =>
@@ -94,12 +101,45 @@ public sealed class PeerService
     {
         var entry = FindEntry(request.InfoHash);
         var have = entry.Store.GetBitfield();
-        return new GetBitfieldResponse
+        var response = new GetBitfieldResponse
         {
             Complete = have.IsComplete,
             Bitfield = ByteString.CopyFrom(have.AsSpan()),
             PieceCount = (uint)have.Length,
         };
+        if (request.PeerId.Length > MaxPeerIdLength)
+        {
+            throw new RpcException(StatusCode.InvalidArgument, $"peer_id is at most {MaxPeerIdLength} characters, not {request.PeerId.Length}");
+        }
+
+        if (_superSeeder is not null && have.IsComplete && request.PeerId.Length > 0)
+        {
+            var metainfo = entry.Metainfo;
+            if (_superSeeder.Offer(metainfo.InfoHash, metainfo.PieceCount, metainfo.PieceLength, request.PeerId, AskerHas(request, metainfo.PieceCount)) is { } offered)
+            {
+                response.SuperSeeding = true;
+                response.Offered = ByteString.CopyFrom(offered.AsSpan());
+            }
+        }
+
+        return response;
+    }
+
+    private static Bitfield AskerHas(GetBitfieldRequest request, int pieceCount)
+    {
+        if (request.Have.IsEmpty)
+        {
+            return new Bitfield(pieceCount);
+        }
+
+        try
+        {
+            return Bitfield.Parse(request.Have.Span, pieceCount);
+        }
+        catch (FormatException e)
+        {
+            throw new RpcException(StatusCode.InvalidArgument, $"have is not a bitfield of {pieceCount} pieces: {e.Message}");
+        }
     }
 
     private GetHandlerResponse GetHandler(GetHandlerRequest request)

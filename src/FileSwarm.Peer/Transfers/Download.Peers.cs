@@ -7,7 +7,8 @@ namespace FileSwarm.Peer.Transfers;
 // The peer set: peers come from announces, up to MaxPeers are connected, a failing peer is retried with backoff
 // and dropped after MaxPeerFailures sessions in a row, a peer with StrikesBeforeDrop bad pieces is dropped.
 // A connected peer's pieces count in the availability; its bitfield is polled every PartialPeerPollInterval while it
-// is partial.
+// is partial or super-seeding. A super-seeding peer (a capped seeder rationing its upload) is asked only for the pieces
+// it offers this download and no other connected peer holds.
 public sealed partial class Download
 {
     /// <summary>Takes the peers of an announce: new ones become candidates, known ones get the announced bitfield.</summary>
@@ -141,10 +142,8 @@ public sealed partial class Download
                 remote = session.Remote ??= _connector.Connect(session.Info);
             }
 
-            if (session.Pieces is null)
-            {
-                await RefreshBitfieldAsync(session, remote, token).ConfigureAwait(false);
-            }
+            // Even when the swarm says it is complete: its answer tells whether it super-seeds, before any lane asks it.
+            await RefreshBitfieldAsync(session, remote, token).ConfigureAwait(false);
 
             lock (_sync)
             {
@@ -165,7 +164,7 @@ public sealed partial class Download
             tasks[^1] = PollBitfieldAsync(session, remote, token);
             await Task.WhenAll(tasks).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        catch (Exception exception) when (EndedByToken(exception, token))
         {
             // The session ends: the download is over, or a lane already recorded why.
         }
@@ -183,6 +182,10 @@ public sealed partial class Download
             EndSession(session);
         }
     }
+
+    /// <summary>The session's token ended the call: the call surfaces that as a cancellation or as a CANCELLED status.</summary>
+    private static bool EndedByToken(Exception exception, CancellationToken token) =>
+        token.IsCancellationRequested && exception is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled };
 
     private void EndSession(PeerSession session)
     {
@@ -288,17 +291,24 @@ public sealed partial class Download
     {
         using var timeout = new CancellationTokenSource(_options.RequestTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, timeout.Token);
-        Bitfield pieces;
+        Bitfield have;
+        lock (_sync)
+        {
+            have = _picker.GetHave();
+        }
+
+        RemotePieces answer;
         try
         {
-            pieces = await remote.GetBitfieldAsync(_infoHash, _picker.Layout.PieceCount, linked.Token).ConfigureAwait(false);
+            answer = await remote.GetBitfieldAsync(_infoHash, _picker.Layout.PieceCount, _options.SelfPeerId, have, linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !token.IsCancellationRequested)
         {
             throw new RpcException(StatusCode.DeadlineExceeded, "GetBitfield timed out");
         }
 
-        if (pieces is null || pieces.Length != _picker.Layout.PieceCount)
+        var pieces = answer?.Pieces;
+        if (pieces is null || pieces.Length != _picker.Layout.PieceCount || answer!.Offered is { } bad && bad.Length != pieces.Length)
         {
             throw new PeerProtocolException($"bitfield of {pieces?.Length} pieces for a file of {_picker.Layout.PieceCount}");
         }
@@ -307,6 +317,9 @@ public sealed partial class Download
         lock (_sync)
         {
             grew = SetPieces(session, pieces);
+            var offered = answer.Offered;
+            grew |= offered is not null && (session.Offered is not { } before ? !offered.IsEmpty : offered.SetIndices().Any(p => !before[p]));
+            session.Offered = offered;
             session.RefreshWanted = false;
         }
 
@@ -316,7 +329,10 @@ public sealed partial class Download
         }
     }
 
-    /// <summary>Partial peers gain pieces while we download: ask them every PartialPeerPollInterval, or at once when a request found their bitfield stale.</summary>
+    /// <summary>
+    /// Partial peers gain pieces while we download, super-seeding peers make new offers: ask them every
+    /// PartialPeerPollInterval, or at once when a request found their bitfield stale.
+    /// </summary>
     private async Task PollBitfieldAsync(PeerSession session, IRemotePeer remote, CancellationToken token)
     {
         while (true)
@@ -333,7 +349,7 @@ public sealed partial class Download
 
                 wake = session.RefreshPulse.WaitTask;
                 poll = session.RefreshWanted;
-                interval = session.Info.Complete || _options.PartialPeerPollInterval > _options.PeerRefreshInterval
+                interval = (session.Info.Complete && session.Offered is null) || _options.PartialPeerPollInterval > _options.PeerRefreshInterval
                     ? _options.PeerRefreshInterval
                     : _options.PartialPeerPollInterval;
             }
@@ -343,7 +359,7 @@ public sealed partial class Download
                 await WaitAsync(wake, interval, token).ConfigureAwait(false);
                 lock (_sync)
                 {
-                    poll = session.RefreshWanted || !session.Info.Complete;
+                    poll = session.RefreshWanted || !session.Info.Complete || session.Offered is not null;
                 }
             }
 
@@ -356,7 +372,7 @@ public sealed partial class Download
             {
                 await RefreshBitfieldAsync(session, remote, token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            catch (Exception exception) when (EndedByToken(exception, token))
             {
                 return;
             }
@@ -372,6 +388,50 @@ public sealed partial class Download
                 return;
             }
         }
+    }
+
+    /// <summary>
+    /// The pieces a lane may ask the peer for: all it holds, or, when it super-seeds, those of its offer that no other
+    /// connected peer holds (apart from super-seeders): what others hold should come from them, not from the
+    /// bottleneck. Costs one look at the availability per offered piece. Caller holds the lock.
+    /// </summary>
+    private Bitfield? AskablePieces(PeerSession session)
+    {
+        if (session.Offered is not { } offered || session.Pieces is not { } pieces)
+        {
+            return session.Pieces;
+        }
+
+        // The availability counts every connected peer holding a piece; the super-seeders among them (this one
+        // included) are taken back out.
+        List<Bitfield>? superSeeders = null;
+        foreach (var other in _sessions.Values)
+        {
+            if (other.Counted && other.Offered is not null && other.Pieces is { } held)
+            {
+                (superSeeders ??= []).Add(held);
+            }
+        }
+
+        var askable = session.Askable ??= new Bitfield(pieces.Length);
+        askable.SetAll(false);
+        foreach (var piece in offered.SetIndices())
+        {
+            if (!pieces[piece])
+            {
+                continue;
+            }
+
+            var others = _picker.Availability[piece];
+            foreach (var held in superSeeders ?? [])
+            {
+                others -= held[piece] ? 1 : 0;
+            }
+
+            askable[piece] = others <= 0;
+        }
+
+        return askable;
     }
 
     /// <summary>Ends every session (the run token is cancelled) and waits for them, so no request outlives the run.</summary>

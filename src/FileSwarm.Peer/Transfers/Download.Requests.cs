@@ -52,7 +52,7 @@ public sealed partial class Download
                 {
                     pause = session.BusyUntil - now;
                 }
-                else if (session.Pieces is { } pieces && _picker.Pick(session, pieces) is { } picked)
+                else if (AskablePieces(session) is { } pieces && _picker.Pick(session, pieces) is { } picked)
                 {
                     request = picked;
                     var timeout = new CancellationTokenSource(_options.RequestTimeout, _time);

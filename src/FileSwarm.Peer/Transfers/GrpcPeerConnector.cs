@@ -4,6 +4,7 @@ using FileSwarm.Core.Pieces;
 using FileSwarm.Protocol;
 using FileSwarm.Protocol.V1;
 using FileSwarm.Rpc.Client;
+using Google.Protobuf;
 
 namespace FileSwarm.Peer.Transfers;
 
@@ -77,28 +78,39 @@ public sealed class GrpcPeerConnector : IPeerConnector, IDisposable
             }
         }
 
-        public async Task<Bitfield> GetBitfieldAsync(Sha1Hash infoHash, int pieceCount, CancellationToken cancellationToken)
+        public async Task<RemotePieces> GetBitfieldAsync(Sha1Hash infoHash, int pieceCount, string askerId, Bitfield have, CancellationToken cancellationToken)
         {
-            var response = await client.GetBitfieldAsync(new GetBitfieldRequest { InfoHash = infoHash.ToString() }, CallOptions.WithTimeout(connector.RequestTimeout, cancellationToken)).ConfigureAwait(false);
+            ArgumentNullException.ThrowIfNull(have);
+            var request = new GetBitfieldRequest { InfoHash = infoHash.ToString(), PeerId = askerId, Have = ByteString.CopyFrom(have.AsSpan()) };
+            var response = await client.GetBitfieldAsync(request, CallOptions.WithTimeout(connector.RequestTimeout, cancellationToken)).ConfigureAwait(false);
             if (response.PieceCount != pieceCount)
             {
                 throw new PeerProtocolException($"peer {peerId} reports {response.PieceCount} pieces for a file of {pieceCount}");
             }
 
+            Bitfield pieces;
             if (response.Complete)
             {
-                var all = new Bitfield(pieceCount);
-                all.SetAll(true);
-                return all;
+                pieces = new Bitfield(pieceCount);
+                pieces.SetAll(true);
+            }
+            else
+            {
+                pieces = Parse(response.Bitfield, pieceCount, "bitfield");
             }
 
+            return new RemotePieces(pieces, response.SuperSeeding ? Parse(response.Offered, pieceCount, "offer") : null);
+        }
+
+        private Bitfield Parse(ByteString bits, int pieceCount, string what)
+        {
             try
             {
-                return Bitfield.Parse(response.Bitfield.Span, pieceCount);
+                return Bitfield.Parse(bits.Span, pieceCount);
             }
             catch (FormatException exception)
             {
-                throw new PeerProtocolException($"peer {peerId} sent a malformed bitfield: {exception.Message}", exception);
+                throw new PeerProtocolException($"peer {peerId} sent a malformed {what}: {exception.Message}", exception);
             }
         }
     }

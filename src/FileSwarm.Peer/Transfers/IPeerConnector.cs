@@ -26,6 +26,18 @@ public interface IRemotePeer
     /// </summary>
     Task GetBlockAsync(Sha1Hash infoHash, int piece, int offset, Memory<byte> destination, CancellationToken cancellationToken);
 
-    /// <summary>The pieces the peer holds of the file.</summary>
-    Task<Bitfield> GetBitfieldAsync(Sha1Hash infoHash, int pieceCount, CancellationToken cancellationToken);
+    /// <summary>
+    /// The pieces the peer holds of the file, and those it offers this downloader if it super-seeds.
+    /// <paramref name="askerId"/> (this peer's id) and <paramref name="have"/> (what this peer holds) let a
+    /// super-seeding peer hand out pieces per downloader.
+    /// </summary>
+    Task<RemotePieces> GetBitfieldAsync(Sha1Hash infoHash, int pieceCount, string askerId, Bitfield have, CancellationToken cancellationToken);
 }
+
+/// <summary>A remote peer's answer to a bitfield request.</summary>
+/// <param name="Pieces">The pieces it holds.</param>
+/// <param name="Offered">
+/// Null unless it super-seeds (its capped upload is the bottleneck): then the pieces it asks this downloader to fetch
+/// from it; every other piece should come from other peers.
+/// </param>
+public sealed record RemotePieces(Bitfield Pieces, Bitfield? Offered);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using FileSwarm.Core;
 using FileSwarm.Core.Pieces;
+using FileSwarm.Peer.Serving;
 using FileSwarm.Peer.Transfers;
 using FileSwarm.Rpc;
 
@@ -43,6 +44,12 @@ public sealed class FakePeer(string peerId, IPieceStore source) : IRemotePeer
 
     /// <summary>What the swarm says it holds; null for the truth.</summary>
     public Bitfield? Advertised { get; set; }
+
+    /// <summary>When set and it holds every piece, it super-seeds: bitfield answers carry this seeder's offers.</summary>
+    public SuperSeeder? SuperSeeder { get; set; }
+
+    /// <summary>Bitfield answers wait for this task.</summary>
+    public Task BitfieldGate { get; set; } = Task.CompletedTask;
 
     public int BusyAnswers
     {
@@ -127,16 +134,22 @@ public sealed class FakePeer(string peerId, IPieceStore source) : IRemotePeer
         Interlocked.Increment(ref _blocksServed);
     }
 
-    public async Task<Bitfield> GetBitfieldAsync(Sha1Hash infoHash, int pieceCount, CancellationToken cancellationToken)
+    public async Task<RemotePieces> GetBitfieldAsync(Sha1Hash infoHash, int pieceCount, string askerId, Bitfield have, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _bitfieldCalls);
         await Task.Yield();
+        await BitfieldGate.WaitAsync(cancellationToken);
         if (FailAfterBlocks is { } limit && BlocksServed >= limit)
         {
             throw new RpcException(StatusCode.Unavailable, "gone");
         }
 
-        return Source.GetBitfield();
+        var pieces = Source.GetBitfield();
+        var metainfo = Source.Metainfo;
+        var offered = SuperSeeder is { } superSeeder && pieces.IsComplete
+            ? superSeeder.Offer(metainfo.InfoHash, metainfo.PieceCount, metainfo.PieceLength, askerId, have)
+            : null;
+        return new RemotePieces(pieces, offered);
     }
 
     public override string ToString() => PeerId;

@@ -82,9 +82,10 @@ public sealed class GrpcPeerConnectorTests
         var peer = connector.Connect(new SwarmPeer("short", $"127.0.0.1:{server.EndPoints[0].Port}", true, null));
 
         await Assert.ThrowsAsync<PeerProtocolException>(() => peer.GetBlockAsync(file.Metainfo.InfoHash, 0, 0, new byte[16384], CancellationToken.None));
-        var bits = await peer.GetBitfieldAsync(file.Metainfo.InfoHash, 2, CancellationToken.None);
-        Assert.True(bits.IsComplete);
-        await Assert.ThrowsAsync<PeerProtocolException>(() => peer.GetBitfieldAsync(file.Metainfo.InfoHash, 3, CancellationToken.None));
+        var bits = await peer.GetBitfieldAsync(file.Metainfo.InfoHash, 2, "self", new Bitfield(2), CancellationToken.None);
+        Assert.True(bits.Pieces.IsComplete);
+        Assert.Null(bits.Offered);
+        await Assert.ThrowsAsync<PeerProtocolException>(() => peer.GetBitfieldAsync(file.Metainfo.InfoHash, 3, "self", new Bitfield(3), CancellationToken.None));
         var missing = await Assert.ThrowsAsync<RpcException>(() => peer.GetBlockAsync(Sha1Hash.Compute([1]), 0, 0, new byte[16], CancellationToken.None));
         Assert.Equal(StatusCode.NotFound, missing.StatusCode);
     }

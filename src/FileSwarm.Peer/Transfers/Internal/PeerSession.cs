@@ -28,6 +28,15 @@ internal sealed class PeerSession(SwarmPeer info)
 
     public bool Counted { get; set; }
 
+    /// <summary>
+    /// Null unless the peer super-seeds: then the pieces it offers this download, the only ones asked of it (and only
+    /// while no other peer holds them). Its <see cref="Pieces"/> still count in the availability.
+    /// </summary>
+    public Bitfield? Offered { get; set; }
+
+    /// <summary>Scratch for the pieces that may be asked of a super-seeding peer now.</summary>
+    public Bitfield? Askable { get; set; }
+
     public PeerStatus Status { get; set; }
 
     public DateTimeOffset RetryAt { get; set; }
