@@ -45,6 +45,13 @@ public sealed record PeerOptions
     /// </summary>
     public bool SuperSeed { get; init; } = true;
 
+    /// <summary>
+    /// Write downloaded pieces around the page cache (<c>O_DIRECT</c>) where the file system allows it: each piece is
+    /// hashed in memory and written once, so the cache would only hold bytes nobody reads soon. On by default; off for
+    /// file systems where direct writes are slow (some network file systems).
+    /// </summary>
+    public bool DirectIo { get; init; } = true;
+
     /// <summary>Blocks served at once; a request beyond this gets RESOURCE_EXHAUSTED.</summary>
     public int MaxUploads { get; init; } = 16;
 

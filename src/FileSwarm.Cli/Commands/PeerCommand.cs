@@ -50,6 +50,13 @@ internal static class PeerCommand
             DefaultValueFactory = _ => "on",
         };
         superSeed.AcceptOnlyFromAmong("on", "off");
+        var directIo = new Option<string>("--direct-io")
+        {
+            Description = "Write downloaded pieces around the page cache (O_DIRECT) where the file system allows it: on or off (default on; off for file systems where direct writes are slow).",
+            HelpName = "on|off",
+            DefaultValueFactory = _ => "on",
+        };
+        directIo.AcceptOnlyFromAmong("on", "off");
         var maxUploads = new Option<int>("--max-uploads") { Description = "Blocks served at once (default 16).", HelpName = "N", DefaultValueFactory = _ => 16 };
         var advertise = new Option<string?>("--advertise") { Description = "HOST[:PORT] other peers dial (default: the address the tracker sees).", HelpName = "HOST[:PORT]" };
         var apiToken = new Option<string?>("--api-token") { Description = "Require Authorization: Bearer TOKEN on the HTTP API (needed to bind it beyond loopback).", HelpName = "TOKEN" };
@@ -66,7 +73,7 @@ internal static class PeerCommand
 
         var command = new Command(Verb, "Run a peer: share and download files, serve pieces to other peers, answer the local HTTP API.")
         {
-            http, grpc, tracker, dataDir, downloads, maxUploadRate, maxDownloadRate, superSeed, maxUploads, advertise, apiToken, shareRoot, announceInterval, verbose, etcd, etcdPrefix, etcdTtl,
+            http, grpc, tracker, dataDir, downloads, maxUploadRate, maxDownloadRate, superSeed, directIo, maxUploads, advertise, apiToken, shareRoot, announceInterval, verbose, etcd, etcdPrefix, etcdTtl,
         };
         command.SetAction((parse, cancellationToken) => CliErrors.RunAsync(Verb, () =>
         {
@@ -105,6 +112,7 @@ internal static class PeerCommand
                 MaxUploadRate = parse.GetValue(maxUploadRate),
                 MaxDownloadRate = parse.GetValue(maxDownloadRate),
                 SuperSeed = parse.GetValue(superSeed) == "on",
+                DirectIo = parse.GetValue(directIo) == "on",
                 MaxUploads = parse.GetValue(maxUploads),
                 Advertise = parse.GetValue(advertise),
                 ApiToken = parse.GetValue(apiToken),

@@ -266,11 +266,11 @@ public sealed partial class PeerLibrary : IAsyncDisposable
         }
     }
 
-    private static FilePieceStore OpenStore(TorrentMetainfo metainfo, string directory, bool trustComplete)
+    private FilePieceStore OpenStore(TorrentMetainfo metainfo, string directory, bool trustComplete)
     {
         try
         {
-            return FilePieceStore.Open(metainfo, directory, new FilePieceStoreOptions { TrustCompleteFiles = trustComplete });
+            return FilePieceStore.Open(metainfo, directory, new FilePieceStoreOptions { TrustCompleteFiles = trustComplete, BypassPageCache = _options.DirectIo });
         }
         catch (MetainfoFormatException e)
         {
