@@ -162,6 +162,7 @@ public sealed partial class Download
         List<object> losers = [];
         List<CancellationTokenSource> cancel = [];
         bool accepted;
+        PieceBuffer? buffer = null;
         lock (_sync)
         {
             _bytesReceived += data.Length;
@@ -178,6 +179,13 @@ public sealed partial class Download
                     EndgameCancellations++;
                 }
             }
+
+            // The first accepted block of a piece decides where it is assembled: in memory while the budget allows.
+            if (accepted && !_assembling.TryGetValue(request.Piece, out buffer))
+            {
+                buffer = _pieceBuffers.TryRent(_picker.Layout.GetPieceSize(request.Piece));
+                _assembling[request.Piece] = buffer;
+            }
         }
 
         _metrics.BytesDownloaded(data.Length);
@@ -189,17 +197,6 @@ public sealed partial class Download
         if (!accepted)
         {
             return;
-        }
-
-        PieceBuffer? buffer;
-        lock (_sync)
-        {
-            // The first accepted block decides where the piece is assembled: in memory while the budget allows.
-            if (!_assembling.TryGetValue(request.Piece, out buffer))
-            {
-                buffer = _pieceBuffers.TryRent(_picker.Layout.GetPieceSize(request.Piece));
-                _assembling[request.Piece] = buffer;
-            }
         }
 
         if (buffer is not null)
