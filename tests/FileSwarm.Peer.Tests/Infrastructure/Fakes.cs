@@ -30,7 +30,7 @@ public sealed class FakePeer(string peerId, IPieceStore source) : IRemotePeer
     /// <summary>Sends one byte short.</summary>
     public bool WrongLength { get; set; }
 
-    /// <summary>After this many blocks every call fails with UNAVAILABLE.</summary>
+    /// <summary>At most this many blocks are served; after them every call fails with UNAVAILABLE.</summary>
     public int? FailAfterBlocks { get; set; }
 
     /// <summary>Requests for these pieces never answer; they end only when cancelled.</summary>
@@ -131,7 +131,12 @@ public sealed class FakePeer(string peerId, IPieceStore source) : IRemotePeer
             block[0] ^= 0xFF;
         }
 
-        Interlocked.Increment(ref _blocksServed);
+        // Counted and checked in one step, so concurrent requests never serve more than FailAfterBlocks blocks.
+        if (Interlocked.Increment(ref _blocksServed) > (FailAfterBlocks ?? int.MaxValue))
+        {
+            Interlocked.Decrement(ref _blocksServed);
+            throw new RpcException(StatusCode.Unavailable, "gone");
+        }
     }
 
     public async Task<RemotePieces> GetBitfieldAsync(Sha1Hash infoHash, int pieceCount, string askerId, Bitfield have, CancellationToken cancellationToken)
