@@ -18,10 +18,7 @@ internal static partial class DirectIo
     private const int WriteOnly = 0x1;
     private const int CloseOnExec = 0x80000;
 
-    /// <summary>Whether direct writes are tried at all on this platform.</summary>
-    public static bool IsSupported => OpenFlag != 0;
-
-    // O_DIRECT's value differs between architectures.
+    // O_DIRECT's value differs between architectures; 0 where direct writes are not tried.
     private static int OpenFlag => !OperatingSystem.IsLinux() ? 0 : RuntimeInformation.ProcessArchitecture switch
     {
         Architecture.X64 or Architecture.X86 => 0x4000,
@@ -35,12 +32,13 @@ internal static partial class DirectIo
     /// </summary>
     public static SafeFileHandle? TryOpenForWriting(string path)
     {
-        if (!IsSupported)
+        var flag = OpenFlag;
+        if (flag == 0)
         {
             return null;
         }
 
-        var fd = Open(path, WriteOnly | CloseOnExec | OpenFlag);
+        var fd = Open(path, WriteOnly | CloseOnExec | flag);
         return fd < 0 ? null : new SafeFileHandle((nint)fd, ownsHandle: true);
     }
 

@@ -100,6 +100,11 @@ public sealed class PeerService
     private GetBitfieldResponse GetBitfield(GetBitfieldRequest request)
     {
         var entry = FindEntry(request.InfoHash);
+        if (request.PeerId.Length > MaxPeerIdLength)
+        {
+            throw new RpcException(StatusCode.InvalidArgument, $"peer_id is at most {MaxPeerIdLength} characters, not {request.PeerId.Length}");
+        }
+
         var have = entry.Store.GetBitfield();
         var response = new GetBitfieldResponse
         {
@@ -107,11 +112,6 @@ public sealed class PeerService
             Bitfield = ByteString.CopyFrom(have.AsSpan()),
             PieceCount = (uint)have.Length,
         };
-        if (request.PeerId.Length > MaxPeerIdLength)
-        {
-            throw new RpcException(StatusCode.InvalidArgument, $"peer_id is at most {MaxPeerIdLength} characters, not {request.PeerId.Length}");
-        }
-
         if (_superSeeder is not null && have.IsComplete && request.PeerId.Length > 0)
         {
             var metainfo = entry.Metainfo;

@@ -74,7 +74,7 @@ public sealed partial class Download
         }
 
         _rate = new RateMeter(_time, options.RateWindow);
-        _pieceBuffers = new PieceBufferPool(Math.Max(store.Metainfo.PieceLength, 1), options.PieceMemoryBudget);
+        _pieceBuffers = new PieceBufferPool(store.Metainfo.PieceLength, options.PieceMemoryBudget);
     }
 
     /// <summary>The file being downloaded.</summary>
