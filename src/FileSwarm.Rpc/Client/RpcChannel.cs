@@ -45,6 +45,8 @@ public sealed class RpcChannel : IDisposable
             InitialHttp2StreamWindowSize = Options.InitialHttp2StreamWindowSize,
             KeepAlivePingPolicy = Options.KeepAlivePingPolicy,
             KeepAlivePingTimeout = Options.KeepAlivePingTimeout,
+            // The client's own connection, read ahead in large receives (see ReadAheadStream).
+            ConnectCallback = static (context, token) => ReadAheadStream.ConnectAsync(context.DnsEndPoint, token),
         };
         if (Options.KeepAlivePingDelay is { } delay)
         {

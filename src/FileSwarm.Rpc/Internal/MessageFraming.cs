@@ -53,6 +53,10 @@ internal static class MessageFraming
         return true;
     }
 
+    /// <summary>Messages up to this size (header included) are written into one span of the writer; larger ones
+    /// piecewise, so that a huge message never asks for one huge buffer.</summary>
+    internal const int ContiguousWriteLimit = (1024 * 1024) + 64;
+
     /// <summary>Writes a message with its header into <paramref name="writer"/> without compression.</summary>
     public static int WriteMessage(IBufferWriter<byte> writer, IMessage message, int? maxSendSize)
     {
@@ -64,16 +68,25 @@ internal static class MessageFraming
                 $"Sending message exceeds the maximum configured message size ({size} > {limit} bytes).");
         }
 
+        var total = size + GrpcProtocol.MessageHeaderSize;
+        if (total <= ContiguousWriteLimit)
+        {
+            // One span for the whole message: a pipe hands out small blocks (Kestrel's are 4 KiB) unless asked for
+            // more, and writing a block-sized message piecewise cost a segment, a lock and a pool round trip per 4 KiB.
+            var span = writer.GetSpan(total)[..total];
+            span[0] = 0;
+            BinaryPrimitives.WriteUInt32BigEndian(span[1..], (uint)size);
+            message.WriteTo(span[GrpcProtocol.MessageHeaderSize..]);
+            writer.Advance(total);
+            return total;
+        }
+
         var header = writer.GetSpan(GrpcProtocol.MessageHeaderSize);
         header[0] = 0;
         BinaryPrimitives.WriteUInt32BigEndian(header[1..], (uint)size);
         writer.Advance(GrpcProtocol.MessageHeaderSize);
-        if (size > 0)
-        {
-            message.WriteTo(writer);
-        }
-
-        return size + GrpcProtocol.MessageHeaderSize;
+        message.WriteTo(writer);
+        return total;
     }
 
     /// <summary>

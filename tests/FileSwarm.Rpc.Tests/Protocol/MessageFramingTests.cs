@@ -118,6 +118,33 @@ public sealed class MessageFramingTests
             .QuickCheckThrowOnFailure();
 
     [Fact]
+    public void A_message_up_to_the_contiguous_limit_is_written_into_one_span_asked_for_whole()
+    {
+        var message = new Payload { Body = ByteString.CopyFrom(RandomBytes(256 * 1024)) };
+        var writer = new SmallSpanWriter(4096);
+
+        var written = MessageFraming.WriteMessage(writer, message, null);
+
+        Assert.Equal(message.CalculateSize() + 5, written);
+        Assert.Equal([written], writer.Hints);
+        Assert.Equal(message, ReadBack(writer.Written));
+    }
+
+    [Fact]
+    public void A_message_over_the_contiguous_limit_is_written_piecewise_into_small_spans()
+    {
+        var message = new Payload { Body = ByteString.CopyFrom(RandomBytes(MessageFraming.ContiguousWriteLimit)) };
+        var writer = new SmallSpanWriter(4096);
+
+        var written = MessageFraming.WriteMessage(writer, message, null);
+
+        Assert.Equal(message.CalculateSize() + 5, written);
+        Assert.True(writer.Hints.Count > 1, "written in more than one span");
+        Assert.All(writer.Hints, hint => Assert.True(hint <= 4096, $"asked for {hint} bytes at once"));
+        Assert.Equal(message, ReadBack(writer.Written));
+    }
+
+    [Fact]
     public void WriteMessage_refuses_a_message_over_the_send_limit_and_writes_nothing()
     {
         var message = new Payload { Body = ByteString.CopyFrom(new byte[100]) };
@@ -229,6 +256,44 @@ public sealed class MessageFramingTests
         }
 
         return output.ToArray();
+    }
+
+    private static byte[] RandomBytes(int count)
+    {
+        var bytes = new byte[count];
+        new Random(count).NextBytes(bytes);
+        return bytes;
+    }
+
+    private static Payload ReadBack(byte[] frame)
+    {
+        var buffer = new ReadOnlySequence<byte>(frame);
+        Assert.True(MessageFraming.TryReadMessage(ref buffer, null, out var compressed, out var payload));
+        Assert.False(compressed);
+        Assert.True(buffer.IsEmpty);
+        return MessageFraming.Parse(Payload.Parser, payload, false, null, null);
+    }
+
+    // A writer like a pipe over a block pool: spans of at most BlockSize bytes unless a larger size is asked for.
+    private sealed class SmallSpanWriter(int blockSize) : IBufferWriter<byte>
+    {
+        private readonly List<byte> _written = [];
+        private byte[] _current = [];
+
+        public List<int> Hints { get; } = [];
+
+        public byte[] Written => [.. _written];
+
+        public void Advance(int count) => _written.AddRange(_current.AsSpan(0, count));
+
+        public Memory<byte> GetMemory(int sizeHint = 0)
+        {
+            Hints.Add(sizeHint);
+            _current = new byte[Math.Max(sizeHint, blockSize)];
+            return _current;
+        }
+
+        public Span<byte> GetSpan(int sizeHint = 0) => GetMemory(sizeHint).Span;
     }
 
     private static Arbitrary<Payload> PayloadArb() =>
