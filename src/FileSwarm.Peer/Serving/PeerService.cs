@@ -70,30 +70,25 @@ public sealed class PeerService
         using var slot = _throttle.TryEnter() ?? throw new RpcException(StatusCode.ResourceExhausted, $"all {_throttle.MaxUploads} upload slots are busy; try another peer");
         var length = (int)request.Length;
         await _throttle.AcquireAsync(length, context.CancellationToken);
-        // A pooled buffer, given back by the RPC server once the response is written.
-        var response = GetBlockResponse.Rent(length, out var data);
-        try
+        var offset = (int)request.Offset;
+        // The block is read when the response is sent, straight into the HTTP/2 pipe.
+        var response = GetBlockResponse.Deferred(length, destination =>
         {
-            entry.Store.ReadBlock(piece, (int)request.Offset, data.Span);
-        }
-        catch (Exception exception)
-        {
-            response.Dispose();
-            if (exception is ObjectDisposedException)
+            try
+            {
+                entry.Store.ReadBlock(piece, offset, destination);
+            }
+            catch (ObjectDisposedException)
             {
                 throw new RpcException(StatusCode.NotFound, $"{metainfo.InfoHash} is no longer in this peer's library");
             }
-
-            if (exception is InvalidOperationException)
+            catch (InvalidOperationException)
             {
                 throw new RpcException(StatusCode.FailedPrecondition, $"this peer does not hold piece {piece} of {metainfo.InfoHash}");
             }
-
-            throw;
-        }
-
+        });
         entry.AddUploaded(length);
-        _logger.Served(piece, (int)request.Offset, length, request.InfoHash, context.RemoteEndPoint?.ToString() ?? "?");
+        _logger.Served(piece, offset, length, request.InfoHash, context.RemoteEndPoint?.ToString() ?? "?");
         return response;
     }
 

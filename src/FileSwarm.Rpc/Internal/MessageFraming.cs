@@ -57,10 +57,14 @@ internal static class MessageFraming
     /// piecewise, so that a huge message never asks for one huge buffer.</summary>
     internal const int ContiguousWriteLimit = (1024 * 1024) + 64;
 
-    /// <summary>Writes a message with its header into <paramref name="writer"/> without compression.</summary>
+    /// <summary>
+    /// Writes a message with its header into <paramref name="writer"/> without compression; an
+    /// <see cref="ISelfSerializingMessage"/> writes itself into one span, whatever its size.
+    /// </summary>
     public static int WriteMessage(IBufferWriter<byte> writer, IMessage message, int? maxSendSize)
     {
-        var size = message.CalculateSize();
+        var self = message as ISelfSerializingMessage;
+        var size = self?.SerializedSize ?? message.CalculateSize();
         if (maxSendSize is { } limit && size > limit)
         {
             throw new RpcException(
@@ -69,14 +73,23 @@ internal static class MessageFraming
         }
 
         var total = size + GrpcProtocol.MessageHeaderSize;
-        if (total <= ContiguousWriteLimit)
+        if (self is not null || total <= ContiguousWriteLimit)
         {
             // One span for the whole message: a pipe hands out small blocks (Kestrel's are 4 KiB) unless asked for
             // more, and writing a block-sized message piecewise cost a segment, a lock and a pool round trip per 4 KiB.
             var span = writer.GetSpan(total)[..total];
+            var payload = span[GrpcProtocol.MessageHeaderSize..];
+            if (self is not null)
+            {
+                self.WriteTo(payload);
+            }
+            else
+            {
+                message.WriteTo(payload);
+            }
+
             span[0] = 0;
             BinaryPrimitives.WriteUInt32BigEndian(span[1..], (uint)size);
-            message.WriteTo(span[GrpcProtocol.MessageHeaderSize..]);
             writer.Advance(total);
             return total;
         }

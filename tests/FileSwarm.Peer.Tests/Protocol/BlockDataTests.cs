@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Runtime.InteropServices;
 using FileSwarm.Peer.Tests.Infrastructure;
 using FileSwarm.Protocol;
 using FileSwarm.Protocol.V1;
@@ -190,44 +189,34 @@ public sealed class BlockDataTests
     }
 
     [Fact]
-    public void A_rented_response_carries_the_rented_memory_and_gives_it_back_once()
-    {
-        var response = GetBlockResponse.Rent(5000, out var data);
-        Assert.Equal(5000, data.Length);
-        new Random(1).NextBytes(data.Span);
-        Assert.Equal(5000, response.Data.Length);
-        Assert.True(response.Data.Span.SequenceEqual(data.Span));
-        Assert.Equal(data.ToArray(), GetBlockResponse.Parser.ParseFrom(response.ToByteArray()).Data.ToByteArray());
+    public void A_deferred_response_serializes_exactly_as_the_same_message_with_its_data_set() =>
+        Prop.ForAll(Gen.Choose(0, 70_000).ToArbitrary(), Gen.Choose(0, int.MaxValue).ToArbitrary(), (length, seed) =>
+            {
+                var data = new byte[length];
+                new Random(seed).NextBytes(data);
+                var calls = 0;
+                ISelfSerializingMessage deferred = GetBlockResponse.Deferred(length, destination =>
+                {
+                    calls++;
+                    Assert.Equal(length, destination.Length);
+                    data.CopyTo(destination);
+                });
 
-        // Data aliases the rented memory: no copy was taken.
-        Assert.True(MemoryMarshal.TryGetArray<byte>(data, out var rented));
-        Assert.True(MemoryMarshal.TryGetArray(response.Data.Memory, out var aliased));
-        Assert.Same(rented.Array, aliased.Array);
-        data.Span[0] ^= 0xFF;
-        Assert.Equal(data.Span[0], response.Data.Span[0]);
-
-        response.Dispose();
-        response.Dispose();
-
-        // Returned once: the pool hands the array out at most once again.
-        var first = ArrayPool<byte>.Shared.Rent(5000);
-        var second = ArrayPool<byte>.Shared.Rent(5000);
-        Assert.NotSame(first, second);
-        ArrayPool<byte>.Shared.Return(first);
-        ArrayPool<byte>.Shared.Return(second);
-    }
+                var expected = new GetBlockResponse { Data = ByteString.CopyFrom(data) }.ToByteArray();
+                var written = new byte[deferred.SerializedSize];
+                deferred.WriteTo(written);
+                return written.SequenceEqual(expected) && calls == (length == 0 ? 0 : 1);
+            })
+            .QuickCheckThrowOnFailure();
 
     [Fact]
-    public void Disposing_a_response_that_was_not_rented_changes_nothing()
+    public void A_response_built_the_usual_way_serializes_itself_as_protobuf_does()
     {
-        var response = new GetBlockResponse { Data = ByteString.CopyFrom(1, 2, 3) };
-        response.Dispose();
-        response.Dispose();
-        Assert.Equal(new byte[] { 1, 2, 3 }, response.Data.ToByteArray());
-        Assert.Throws<ArgumentOutOfRangeException>(() => GetBlockResponse.Rent(-1, out _));
-        using var empty = GetBlockResponse.Rent(0, out var none);
-        Assert.Equal(0, none.Length);
-        Assert.True(empty.Data.IsEmpty);
+        ISelfSerializingMessage response = new GetBlockResponse { Data = ByteString.CopyFrom(1, 2, 3) };
+        var written = new byte[response.SerializedSize];
+        response.WriteTo(written);
+        Assert.Equal(new GetBlockResponse { Data = ByteString.CopyFrom(1, 2, 3) }.ToByteArray(), written);
+        Assert.Throws<ArgumentOutOfRangeException>(() => GetBlockResponse.Deferred(-1, _ => { }));
     }
 
     /// <summary>The fields serialized in order (data bytes random), and the offsets at which a field starts or the message ends.</summary>
