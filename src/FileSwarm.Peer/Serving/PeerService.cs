@@ -92,7 +92,7 @@ public sealed class PeerService
             throw;
         }
 
-        entry.AddUploaded(length);
+        entry.Totals.AddUploaded(length);
         _logger.Served(piece, (int)request.Offset, length, request.InfoHash, context.RemoteEndPoint?.ToString() ?? "?");
         return response;
     }
