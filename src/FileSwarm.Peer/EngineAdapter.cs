@@ -12,7 +12,7 @@ internal static class EngineAdapter
     {
         options.Validate();
         var connector = new GrpcPeerConnector(options.RequestTimeout, new RpcChannelOptions { LoggerFactory = loggerFactory, TimeProvider = timeProvider });
-        return ((store, swarm) => new EngineRun(new Download(store, swarm, connector, options, logger, timeProvider)), connector);
+        return ((store, swarm, totals) => new EngineRun(new Download(store, swarm, connector, options, logger, timeProvider, totals)), connector);
     }
 
     private sealed class EngineRun(Download download) : IDownloadRun

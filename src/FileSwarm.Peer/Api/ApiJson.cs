@@ -91,7 +91,7 @@ internal static class ApiJson
         }
 
         writer.WriteString("fetched_bytes", Int64(progress.Peers.Sum(p => p.BytesReceived)));
-        writer.WriteString("uploaded_bytes", Int64(entry.Uploaded));
+        writer.WriteString("uploaded_bytes", Int64(entry.Totals.Uploaded));
         if (progress.Error is { } error)
         {
             writer.WriteString("error", error);

@@ -13,8 +13,8 @@ public interface IDownloadRun
     Task RunAsync(CancellationToken cancellationToken);
 }
 
-/// <summary>Makes the engine for one file.</summary>
-public delegate IDownloadRun DownloadRunFactory(IPieceStore store, ISwarm swarm);
+/// <summary>Makes the engine for one file; it counts what it fetches into <paramref name="totals"/> and announces them.</summary>
+public delegate IDownloadRun DownloadRunFactory(IPieceStore store, ISwarm swarm, TransferTotals totals);
 
 /// <summary>
 /// A file being fetched: runs the engine until the content is complete, starting it again after a failure (peers
@@ -118,7 +118,7 @@ public sealed class DownloadJob
         var cancellationToken = _stop.Token;
         while (!cancellationToken.IsCancellationRequested)
         {
-            var run = _factory(_entry.Store, _entry.Swarm);
+            var run = _factory(_entry.Store, _entry.Swarm, _entry.Totals);
             _current = run;
             try
             {

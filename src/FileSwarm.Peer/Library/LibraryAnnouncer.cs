@@ -128,7 +128,8 @@ public sealed class LibraryAnnouncer : IAsyncDisposable
         var key = entry.Metainfo.InfoHash.ToString();
         try
         {
-            await entry.Swarm.AnnounceAsync(entry.Announced ? SwarmEvent.Update : SwarmEvent.Started, entry.Store.GetBitfield(), entry.Uploaded, 0, cancellationToken);
+            var totals = entry.Totals;
+            await entry.Swarm.AnnounceAsync(entry.Announced ? SwarmEvent.Update : SwarmEvent.Started, entry.Store.GetBitfield(), totals.Uploaded, totals.Downloaded, cancellationToken);
             entry.Announced = true;
             if (entry.AnnounceFailing)
             {

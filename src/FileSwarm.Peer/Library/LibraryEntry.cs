@@ -9,8 +9,6 @@ namespace FileSwarm.Peer.Library;
 /// <summary>One file of the library: its handler, where its content lives, and its download when one runs.</summary>
 public sealed class LibraryEntry
 {
-    private long _uploaded;
-
     internal LibraryEntry(TorrentMetainfo metainfo, LibraryRole role, string contentDirectory, FilePieceStore store, ISwarm swarm)
     {
         Metainfo = metainfo;
@@ -43,8 +41,8 @@ public sealed class LibraryEntry
     /// <summary>True while a download is fetching pieces (then the engine, not the announcer, reports the file).</summary>
     public bool IsDownloading => Download is { IsRunning: true };
 
-    /// <summary>Bytes served to other peers since the peer started.</summary>
-    public long Uploaded => Interlocked.Read(ref _uploaded);
+    /// <summary>What this peer process served of the file and fetched of it; every announce reports them.</summary>
+    public TransferTotals Totals { get; } = new();
 
     /// <summary>Set once removed: a request racing the removal finds the file gone.</summary>
     internal bool IsRemoved { get; set; }
@@ -55,6 +53,4 @@ public sealed class LibraryEntry
     internal DateTimeOffset NextAnnounce { get; set; }
 
     internal bool AnnounceFailing { get; set; }
-
-    internal void AddUploaded(long bytes) => Interlocked.Add(ref _uploaded, bytes);
 }

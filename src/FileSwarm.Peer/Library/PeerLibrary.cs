@@ -258,7 +258,8 @@ public sealed partial class PeerLibrary : IAsyncDisposable
         try
         {
             using var timeout = new CancellationTokenSource(_options.TrackerTimeout);
-            await entry.Swarm.AnnounceAsync(Transfers.SwarmEvent.Stopped, entry.Store.GetBitfield(), entry.Uploaded, 0, timeout.Token);
+            var totals = entry.Totals;
+            await entry.Swarm.AnnounceAsync(Transfers.SwarmEvent.Stopped, entry.Store.GetBitfield(), totals.Uploaded, totals.Downloaded, timeout.Token);
         }
         catch (Exception e) when (e is PeerException or OperationCanceledException or Rpc.RpcException or ObjectDisposedException)
         {

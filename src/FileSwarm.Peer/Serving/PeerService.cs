@@ -31,6 +31,16 @@ public sealed class PeerService
         _throttle = throttle ?? throw new ArgumentNullException(nameof(throttle));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
         _superSeeder = superSeeder;
+        if (superSeeder is not null)
+        {
+            _library.Changed += entry =>
+            {
+                if (entry.IsRemoved)
+                {
+                    superSeeder.Forget(entry.Metainfo.InfoHash);
+                }
+            };
+        }
     }
 
     public RpcServiceBuilder Bind() =>
@@ -87,7 +97,7 @@ public sealed class PeerService
                 throw new RpcException(StatusCode.FailedPrecondition, $"this peer does not hold piece {piece} of {metainfo.InfoHash}");
             }
         });
-        entry.AddUploaded(length);
+        entry.Totals.AddUploaded(length);
         _logger.Served(piece, offset, length, request.InfoHash, context.RemoteEndPoint?.ToString() ?? "?");
         return response;
     }
@@ -114,6 +124,12 @@ public sealed class PeerService
             {
                 response.SuperSeeding = true;
                 response.Offered = ByteString.CopyFrom(offered.AsSpan());
+            }
+
+            if (entry.IsRemoved)
+            {
+                // The file left the library while this offer was made: the removal may have forgotten it just before.
+                _superSeeder.Forget(metainfo.InfoHash);
             }
         }
 

@@ -17,7 +17,8 @@ namespace FileSwarm.Peer.Serving;
 /// offered to its asker until the asker reports holding it; then it counts as delivered and is not offered to anyone
 /// for <see cref="SettleTime"/>, the time the other downloaders need to see it at its new holder. The offers of an asker
 /// that stops asking for <see cref="AskerTimeout"/> go back to the pool, so a downloader that leaves holds nothing
-/// back. Offers are advisory: the seeder still serves any block it is asked for. Thread-safe.
+/// back; a file's state goes with the file (<see cref="Forget"/>). Offers are advisory: the seeder still serves any
+/// block it is asked for. Thread-safe.
 /// </remarks>
 public sealed class SuperSeeder
 {
@@ -80,6 +81,12 @@ public sealed class SuperSeeder
             return file.Offer(this, pieceLength, askerId, askerHas);
         }
     }
+
+    /// <summary>Drops the hand-out state of a file this peer no longer holds; a file added again starts afresh.</summary>
+    public void Forget(Sha1Hash infoHash) => _files.TryRemove(infoHash, out _);
+
+    /// <summary>Files with hand-out state.</summary>
+    internal int FileCount => _files.Count;
 
     private sealed class FileHandout(int pieceCount)
     {

@@ -5,7 +5,7 @@ namespace FileSwarm.Peer.Transfers;
 
 // Talking to the swarm: Started first, then Update at most every ProgressAnnounceInterval when pieces were
 // added and at least every PeerRefreshInterval, Completed at the end. A failed announce is retried with backoff
-// while the download goes on with the peers it knows.
+// while the download goes on with the peers it knows. Every announce carries the file's transfer totals.
 public sealed partial class Download
 {
     private bool _announcedStarted;
@@ -49,13 +49,13 @@ public sealed partial class Download
 
             swarmEvent = _announcedStarted ? SwarmEvent.Update : SwarmEvent.Started;
             have = _picker.GetHave();
-            downloaded = _bytesReceived;
+            downloaded = _totals.Downloaded;
         }
 
         try
         {
             AnnounceAttempts++;
-            var peers = await _swarm.AnnounceAsync(swarmEvent, have, 0, downloaded, cancellationToken).ConfigureAwait(false);
+            var peers = await _swarm.AnnounceAsync(swarmEvent, have, _totals.Uploaded, downloaded, cancellationToken).ConfigureAwait(false);
             lock (_sync)
             {
                 _announcedStarted = true;
@@ -90,13 +90,13 @@ public sealed partial class Download
         lock (_sync)
         {
             have = _picker.GetHave();
-            downloaded = _bytesReceived;
+            downloaded = _totals.Downloaded;
         }
 
         try
         {
             AnnounceAttempts++;
-            var peers = await _swarm.AnnounceAsync(SwarmEvent.Completed, have, 0, downloaded, cancellationToken).ConfigureAwait(false);
+            var peers = await _swarm.AnnounceAsync(SwarmEvent.Completed, have, _totals.Uploaded, downloaded, cancellationToken).ConfigureAwait(false);
             TransferLog.Announced(_logger, SwarmEvent.Completed, _infoHash, have.CountSet, peers.Count);
         }
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested)

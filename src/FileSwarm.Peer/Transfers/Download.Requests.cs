@@ -259,7 +259,10 @@ public sealed partial class Download
             complete = _picker.IsComplete;
             if (ok)
             {
-                _completedBytes += _picker.Layout.GetPieceSize(piece);
+                // Counted under the lock that marks the piece verified, so an announce's totals match its bitfield.
+                var size = _picker.Layout.GetPieceSize(piece);
+                _completedBytes += size;
+                _totals.AddDownloaded(size);
                 foreach (PeerSession supplier in outcome.Suppliers)
                 {
                     supplier.PiecesReceived++;

@@ -21,6 +21,7 @@ public sealed partial class Download
 {
     private readonly IPieceStore _store;
     private readonly ISwarm _swarm;
+    private readonly TransferTotals _totals;
     private readonly IPeerConnector _connector;
     private readonly DownloadOptions _options;
     private readonly ILogger _logger;
@@ -46,7 +47,11 @@ public sealed partial class Download
     private long _completedBytes;
     private CancellationToken _runToken;
 
-    public Download(IPieceStore store, ISwarm swarm, IPeerConnector connector, DownloadOptions options, ILogger logger, TimeProvider? timeProvider = null)
+    /// <param name="totals">
+    /// The file's transfer totals in this process, which announces report and verified pieces add to; shared by the
+    /// runs of one file. Null for totals of this run alone.
+    /// </param>
+    public Download(IPieceStore store, ISwarm swarm, IPeerConnector connector, DownloadOptions options, ILogger logger, TimeProvider? timeProvider = null, TransferTotals? totals = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(swarm);
@@ -56,6 +61,7 @@ public sealed partial class Download
         options.Validate();
         _store = store;
         _swarm = swarm;
+        _totals = totals ?? new TransferTotals();
         _connector = connector;
         _options = options;
         _logger = logger;

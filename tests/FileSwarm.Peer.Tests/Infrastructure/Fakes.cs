@@ -177,11 +177,14 @@ public sealed class FakeConnector(params FakePeer[] peers) : IPeerConnector
     }
 }
 
+/// <summary>An announce as a <see cref="FakeSwarm"/> heard it: the event, the pieces held, and the transfer totals.</summary>
+public sealed record AnnounceReport(SwarmEvent Event, int Pieces, long Uploaded, long Downloaded);
+
 /// <summary>A swarm that returns the peers it is given and records every announce.</summary>
 public sealed class FakeSwarm : ISwarm
 {
     private readonly Lock _sync = new();
-    private readonly List<(SwarmEvent Event, int Pieces)> _announces = [];
+    private readonly List<AnnounceReport> _announces = [];
     private IReadOnlyList<FakePeer> _peers;
 
     public FakeSwarm(params FakePeer[] peers) => _peers = peers;
@@ -208,7 +211,10 @@ public sealed class FakeSwarm : ISwarm
         }
     }
 
-    public IReadOnlyList<(SwarmEvent Event, int Pieces)> Announces
+    public IReadOnlyList<(SwarmEvent Event, int Pieces)> Announces => [.. Reports.Select(r => (r.Event, r.Pieces))];
+
+    /// <summary>Every announce with the totals it carried.</summary>
+    public IReadOnlyList<AnnounceReport> Reports
     {
         get
         {
@@ -226,7 +232,7 @@ public sealed class FakeSwarm : ISwarm
         lock (_sync)
         {
             index = _announces.Count;
-            _announces.Add((swarmEvent, have.CountSet));
+            _announces.Add(new AnnounceReport(swarmEvent, have.CountSet, uploaded, downloaded));
         }
 
         if (Fail?.Invoke(swarmEvent, index) == true)

@@ -116,6 +116,21 @@ public sealed class SuperSeederTests
     }
 
     [Fact]
+    public void A_forgotten_file_has_no_state_left_and_its_next_offers_start_afresh()
+    {
+        var seeder = new SuperSeeder(Pieces * PieceLength, new FakeTimeProvider());
+        Assert.Equal(Pieces, Offer(seeder, "a", Holding()).CountSet);
+        seeder.Forget(Sha1Hash.Compute([8]));
+        Assert.Equal(1, seeder.FileCount);
+
+        seeder.Forget(File);
+
+        Assert.Equal(0, seeder.FileCount);
+        // "a" still held an offer of every piece: only a fresh start offers them all to the next asker.
+        Assert.Equal(Pieces, Offer(seeder, "b", Holding()).CountSet);
+    }
+
+    [Fact]
     public void A_bitfield_of_another_size_is_refused()
     {
         var seeder = new SuperSeeder(PieceLength, new FakeTimeProvider());
