@@ -48,9 +48,9 @@ public sealed partial class Download
                 }
 
                 var now = _time.GetUtcNow();
-                if (session.BusyUntil > now)
+                if (session.Busy.Until > now)
                 {
-                    pause = session.BusyUntil - now;
+                    pause = session.Busy.Until - now;
                 }
                 else if (AskablePieces(session) is { } pieces && _picker.Pick(session, pieces) is { } picked)
                 {
@@ -168,7 +168,7 @@ public sealed partial class Download
             _bytesReceived += data.Length;
             _rate.Add(data.Length);
             session.Failures = 0;
-            session.BusyCount = 0;
+            session.Busy.Served();
             accepted = _picker.Arrive(request, session, losers);
             foreach (PeerSession loser in losers)
             {
@@ -330,10 +330,7 @@ public sealed partial class Download
                 TimeSpan delay;
                 lock (_sync)
                 {
-                    session.BusyCount++;
-                    delay = _options.BusyBackoff * Math.Min(session.BusyCount, 8);
-                    var until = _time.GetUtcNow() + delay;
-                    session.BusyUntil = until > session.BusyUntil ? until : session.BusyUntil;
+                    delay = session.Busy.Refused(_time.GetUtcNow(), _options.BusyBackoff);
                 }
 
                 TransferLog.PeerBusy(_logger, session.PeerId, delay);

@@ -55,7 +55,10 @@ public sealed record DownloadOptions
 
     public TimeSpan MaxPeerRetryDelay { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Pause of a peer that answered RESOURCE_EXHAUSTED; grows with each busy answer in a row, up to 8 times.</summary>
+    /// <summary>
+    /// Pause of a peer that answered RESOURCE_EXHAUSTED; grows by this much with each busy answer in a row, up to 8
+    /// times (answers to requests refused together count once).
+    /// </summary>
     public TimeSpan BusyBackoff { get; init; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>Wait before retrying a failed announce; doubles per failure up to <see cref="PeerRefreshInterval"/>.</summary>

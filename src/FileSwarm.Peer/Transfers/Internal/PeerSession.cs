@@ -41,10 +41,8 @@ internal sealed class PeerSession(SwarmPeer info)
 
     public DateTimeOffset RetryAt { get; set; }
 
-    /// <summary>It said RESOURCE_EXHAUSTED: no requests until then.</summary>
-    public DateTimeOffset BusyUntil { get; set; }
-
-    public int BusyCount { get; set; }
+    /// <summary>It said RESOURCE_EXHAUSTED: no requests until <see cref="BusyPause.Until"/>.</summary>
+    public BusyPause Busy { get; } = new();
 
     /// <summary>Consecutive failed sessions; reset by a block received.</summary>
     public int Failures { get; set; }
