@@ -14,6 +14,31 @@ public sealed class MemorySwarmRegistryConformance : SwarmRegistryConformance
 public sealed class MemorySwarmRegistryTests
 {
     [Fact]
+    public async Task Answers_share_one_record_per_peer_until_its_bitfield_or_address_changes()
+    {
+        var registry = new MemorySwarmRegistry(new SwarmRegistryOptions(), new FakeTimeProvider());
+        var metainfo = TestTorrents.Create("shared", pieces: 16);
+        await registry.RegisterFileAsync(metainfo);
+        async Task<PeerRecord> DownloaderAsync(string address, params int[] held)
+        {
+            await registry.AnnounceAsync(new PeerAnnouncement(metainfo.InfoHash, "downloader", address, false, TestTorrents.Pieces(16, held), 50));
+            var answer = await registry.AnnounceAsync(new PeerAnnouncement(metainfo.InfoHash, "asker", "10.0.0.9:9000", false, TestTorrents.Pieces(16), 50));
+            Assert.NotNull(answer);
+            return Assert.Single(answer.Peers);
+        }
+
+        var first = await DownloaderAsync("10.0.0.1:9000", 0, 1);
+        var unchanged = await DownloaderAsync("10.0.0.1:9000", 0, 1);
+        var grown = await DownloaderAsync("10.0.0.1:9000", 0, 1, 2);
+        var moved = await DownloaderAsync("10.0.0.2:9000", 0, 1, 2);
+
+        Assert.Same(first, unchanged);
+        Assert.NotSame(first, grown);
+        Assert.NotSame(grown, moved);
+        Assert.Equal(TestTorrents.Pieces(16, 0, 1), first.Pieces.ToArray());
+    }
+
+    [Fact]
     public async Task Sweeping_drops_the_swarm_and_removals_shrink_its_arrays()
     {
         var clock = new FakeTimeProvider();

@@ -173,6 +173,28 @@ public abstract partial class SwarmRegistryConformance
     }
 
     [Fact]
+    public async Task A_peer_in_an_answer_stays_as_it_was_when_it_later_announces_new_pieces_or_moves()
+    {
+        var file = await RegisterAsync();
+        await Registry.AnnounceAsync(new PeerAnnouncement(file.InfoHash, "downloader", "10.0.0.1:9000", false, TestTorrents.Pieces(Pieces, 0, 1), 50));
+        var first = Assert.Single((await AnnounceAsync(file, "asker", TestTorrents.Pieces(Pieces, 5))).Peers);
+        var again = Assert.Single((await AnnounceAsync(file, "asker", TestTorrents.Pieces(Pieces, 5))).Peers);
+
+        await Registry.AnnounceAsync(new PeerAnnouncement(file.InfoHash, "downloader", "10.0.0.1:9000", false, TestTorrents.Pieces(Pieces, 0, 1, 2), 50));
+        var grown = Assert.Single((await AnnounceAsync(file, "asker", TestTorrents.Pieces(Pieces, 5))).Peers);
+        await Registry.AnnounceAsync(new PeerAnnouncement(file.InfoHash, "downloader", "10.0.0.2:9100", false, TestTorrents.Pieces(Pieces, 0, 1, 2), 50));
+        var moved = Assert.Single((await AnnounceAsync(file, "asker", TestTorrents.Pieces(Pieces, 5))).Peers);
+
+        Assert.Equal(TestTorrents.Pieces(Pieces, 0, 1), first.Pieces.ToArray());
+        Assert.Equal("10.0.0.1:9000", first.Address);
+        Assert.Equal(first.Pieces.ToArray(), again.Pieces.ToArray());
+        Assert.Equal(TestTorrents.Pieces(Pieces, 0, 1, 2), grown.Pieces.ToArray());
+        Assert.Equal("10.0.0.1:9000", grown.Address);
+        Assert.Equal("10.0.0.2:9100", moved.Address);
+        Assert.Equal(TestTorrents.Pieces(Pieces, 0, 1, 2), moved.Pieces.ToArray());
+    }
+
+    [Fact]
     public async Task A_peer_that_moves_keeps_one_entry_with_its_new_address()
     {
         var file = await RegisterAsync();
