@@ -55,7 +55,7 @@ internal sealed class ServerProcess : IAsyncDisposable
         }
 
         // The runtime settings the ./fileswarm launcher gives each role (see the comment there for the measurements).
-        var (setting, value) = verb == "tracker" ? ("DOTNET_GCgen0size", "0x4000000") : ("DOTNET_TieredCompilation", "0");
+        var (setting, value) = verb == "tracker" ? ("DOTNET_GCgen0size", "0x4000000") : ("DOTNET_TC_CallCounting", "0");
         if (!start.Environment.ContainsKey(setting))
         {
             start.Environment[setting] = value;
