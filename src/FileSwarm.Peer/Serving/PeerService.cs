@@ -81,8 +81,9 @@ public sealed class PeerService
         var length = (int)request.Length;
         await _throttle.AcquireAsync(length, context.CancellationToken);
         var offset = (int)request.Offset;
-        // The block is read when the response is sent, straight into the HTTP/2 pipe.
-        var response = GetBlockResponse.Deferred(length, destination =>
+        var remote = context.RemoteEndPoint?.ToString() ?? "?";
+        // The block is read when the response is sent, straight into the HTTP/2 pipe, and counted once it is read.
+        return GetBlockResponse.Deferred(length, destination =>
         {
             try
             {
@@ -96,10 +97,10 @@ public sealed class PeerService
             {
                 throw new RpcException(StatusCode.FailedPrecondition, $"this peer does not hold piece {piece} of {metainfo.InfoHash}");
             }
+
+            entry.Totals.AddUploaded(length);
+            _logger.Served(piece, offset, length, request.InfoHash, remote);
         });
-        entry.Totals.AddUploaded(length);
-        _logger.Served(piece, offset, length, request.InfoHash, context.RemoteEndPoint?.ToString() ?? "?");
-        return response;
     }
 
     private GetBitfieldResponse GetBitfield(GetBitfieldRequest request)
