@@ -1,5 +1,8 @@
 using FileSwarm.Tracker.Registry;
+using FileSwarm.Tracker.Registry.Internal;
 using FileSwarm.Tracker.Tests.Infrastructure;
+using FsCheck;
+using FsCheck.Fluent;
 
 namespace FileSwarm.Tracker.Tests.Registry;
 
@@ -13,6 +16,48 @@ public sealed class MemorySwarmRegistryConformance : SwarmRegistryConformance
 /// <summary>What only the in-memory registry promises: how much memory it holds, and that it gives memory back.</summary>
 public sealed class MemorySwarmRegistryTests
 {
+    [Fact]
+    public void A_sampling_walk_spreads_over_the_whole_swarm_whatever_its_size() =>
+        Prop.ForAll(Gen.Choose(41, 2_000_000).ToArbitrary(), Gen.Choose(0, int.MaxValue).ToArbitrary(), (count, arcSeed) =>
+            {
+                // Entries sit in arrival order and those that arrived together expire together: any half of the array
+                // (a run of arrivals) must get a fair share of a 40-step sample, or an announce in a swarm whose older
+                // half has expired could examine only expired entries and answer nobody.
+                var (start, stride) = MemorySwarm.RandomWalk(count);
+                var steps = Enumerable.Range(0, 40).Select(k => (int)((start + ((long)k * stride)) % count)).ToList();
+                var arcStart = arcSeed % count;
+                var inArc = steps.Count(i => (i - arcStart + count) % count < count / 2);
+                return steps.Distinct().Count() == 40 && inArc >= 10 && 40 - inArc >= 10;
+            })
+            .QuickCheckThrowOnFailure();
+
+    [Fact]
+    public async Task In_a_swarm_whose_older_half_has_expired_every_first_announce_finds_live_peers()
+    {
+        for (var trial = 0; trial < 400; trial++)
+        {
+            var clock = new FakeTimeProvider();
+            var registry = new MemorySwarmRegistry(new SwarmRegistryOptions { PeerTtl = TimeSpan.FromSeconds(60), AnnounceScanLimit = 40 }, clock);
+            var metainfo = TestTorrents.Create("halves", pieces: 8);
+            await registry.RegisterFileAsync(metainfo);
+            for (var i = 0; i < 300; i++)
+            {
+                if (i == 150)
+                {
+                    clock.Advance(TimeSpan.FromSeconds(30));
+                }
+
+                await registry.AnnounceAsync(new PeerAnnouncement(metainfo.InfoHash, $"p{i}", "10.0.0.1:9000", true, default, 0));
+            }
+
+            clock.Advance(TimeSpan.FromSeconds(31));
+            var answer = await registry.AnnounceAsync(new PeerAnnouncement(metainfo.InfoHash, "asker", "10.0.0.2:9000", false, TestTorrents.Pieces(8), 15));
+
+            Assert.NotNull(answer);
+            Assert.NotEmpty(answer.Peers);
+        }
+    }
+
     [Fact]
     public async Task Answers_share_one_record_per_peer_until_its_bitfield_or_address_changes()
     {

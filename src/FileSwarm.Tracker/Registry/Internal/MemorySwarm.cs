@@ -21,6 +21,7 @@ namespace FileSwarm.Tracker.Registry.Internal;
 internal sealed class MemorySwarm
 {
     private const int MinCapacity = 4;
+    private const double InverseGoldenRatio = 0.6180339887498949;
 
     private readonly Dictionary<byte[], int> _index = new(PeerIdentity.IdComparer.Instance);
     private PeerSlot[] _slots = new PeerSlot[MinCapacity];
@@ -231,13 +232,18 @@ internal sealed class MemorySwarm
         }
     }
 
-    /// <summary>A random start and a stride coprime with <paramref name="count"/>: a walk that visits distinct entries.</summary>
-    private static (int Start, int Stride) RandomWalk(int count)
+    /// <summary>
+    /// A random start and a stride coprime with <paramref name="count"/>: a walk that visits distinct entries. The
+    /// stride is near count ÷ φ (plus a little randomness), which spreads any number of steps evenly over the whole
+    /// array: entries sit in the order they arrived, and those that arrived together expire together, so a walk with a
+    /// small stride could examine only expired entries of a swarm that is half alive and answer nobody.
+    /// </summary>
+    internal static (int Start, int Stride) RandomWalk(int count)
     {
-        var stride = Random.Shared.Next(1, count);
+        var stride = Math.Clamp((int)(count * InverseGoldenRatio) + Random.Shared.Next(Math.Max(1, count / 64)), 1, count - 1);
         while (Gcd(stride, count) != 1)
         {
-            stride = Random.Shared.Next(1, count);
+            stride = stride == count - 1 ? 1 : stride + 1;
         }
 
         return (Random.Shared.Next(count), stride);
