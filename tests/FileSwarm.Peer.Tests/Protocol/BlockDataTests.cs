@@ -3,6 +3,7 @@ using FileSwarm.Peer.Tests.Infrastructure;
 using FileSwarm.Protocol;
 using FileSwarm.Protocol.V1;
 using FileSwarm.Rpc;
+using FileSwarm.Rpc.Tests.Protocol;
 using FsCheck;
 using FsCheck.Fluent;
 using Google.Protobuf;
@@ -76,7 +77,7 @@ public sealed class BlockDataTests
             };
             var destination = new byte[length];
             Array.Fill(destination, (byte)0xA5);
-            var payload = Split(bytes, c.Cuts.Select(cut => bytes.Length == 0 ? 0 : cut % bytes.Length).ToArray());
+            var payload = SequenceBuilder.Split(bytes, c.Cuts.Select(cut => bytes.Length == 0 ? 0 : cut % bytes.Length).ToArray());
 
             var read = BlockData.CopyTo(payload, destination);
 
@@ -105,7 +106,7 @@ public sealed class BlockDataTests
 
             var at = c.Seed % bytes.Length;
             var truncated = bytes[..at];
-            var payload = Split(truncated, c.Cuts.Select(cut => truncated.Length == 0 ? 0 : cut % truncated.Length).ToArray());
+            var payload = SequenceBuilder.Split(truncated, c.Cuts.Select(cut => truncated.Length == 0 ? 0 : cut % truncated.Length).ToArray());
             if (boundaries.Contains(at))
             {
                 // Between fields: still a valid message, read as Google.Protobuf reads it.
@@ -140,7 +141,7 @@ public sealed class BlockDataTests
                 bytes[position % bytes.Length] = (byte)value;
             }
 
-            var payload = Split(bytes, g.c.Cuts.Select(cut => cut % bytes.Length).ToArray());
+            var payload = SequenceBuilder.Split(bytes, g.c.Cuts.Select(cut => cut % bytes.Length).ToArray());
             try
             {
                 var read = BlockData.CopyTo(payload, new byte[8]);
@@ -252,41 +253,5 @@ public sealed class BlockDataTests
         }
 
         return (stream.ToArray(), boundaries);
-    }
-
-    /// <summary><paramref name="data"/> in segments cut at <paramref name="cuts"/>, each in an array of its own.</summary>
-    private static ReadOnlySequence<byte> Split(byte[] data, int[] cuts)
-    {
-        var bounds = cuts.Where(c => c > 0 && c < data.Length).Distinct().Order().Prepend(0).Append(data.Length).ToArray();
-        if (bounds.Length == 2)
-        {
-            return new ReadOnlySequence<byte>(data);
-        }
-
-        Segment? first = null;
-        Segment? last = null;
-        for (var i = 0; i < bounds.Length - 1; i++)
-        {
-            var memory = data.AsSpan(bounds[i], bounds[i + 1] - bounds[i]).ToArray();
-            last = last is null ? first = new Segment(memory, 0) : last.Append(memory);
-        }
-
-        return new ReadOnlySequence<byte>(first!, 0, last!, last!.Memory.Length);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
     }
 }
