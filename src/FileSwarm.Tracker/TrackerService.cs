@@ -208,23 +208,24 @@ public sealed class TrackerService
 
     private AnnounceResponse Response(IReadOnlyList<PeerRecord> peers, SwarmCounts counts)
     {
-        var response = new AnnounceResponse
+        var encoded = new EncodedPeerInfo[peers.Count];
+        for (var i = 0; i < encoded.Length; i++)
         {
-            IntervalSeconds = (int)_options.AnnounceInterval.TotalSeconds,
-            Complete = counts.Complete,
-            Incomplete = counts.Incomplete,
-        };
-        foreach (var peer in peers)
-        {
-            response.Peers.Add(new PeerInfo
+            var peer = peers[i];
+            var wire = peer.Encoded;
+            if (wire.IsEmpty)
             {
-                PeerId = peer.PeerId,
-                Address = peer.Address,
-                Complete = peer.Complete,
-                Bitfield = UnsafeByteOperations.UnsafeWrap(peer.Pieces),
-            });
+                // Two answers may encode the same record at once; they make the same bytes, and either copy is kept.
+                peer.Encoded = wire = new EncodedPeerInfo(peer.PeerId, peer.Address, peer.Complete, peer.Pieces.Span);
+            }
+
+            encoded[i] = wire;
         }
 
+        var response = AnnounceResponse.WithEncodedPeers(encoded);
+        response.IntervalSeconds = (int)_options.AnnounceInterval.TotalSeconds;
+        response.Complete = counts.Complete;
+        response.Incomplete = counts.Incomplete;
         return response;
     }
 

@@ -1,5 +1,6 @@
 using FileSwarm.Core;
 using FileSwarm.Core.Metainfo;
+using FileSwarm.Protocol.V1;
 
 namespace FileSwarm.Tracker.Registry;
 
@@ -108,8 +109,22 @@ public sealed record PeerAnnouncement(
     int NumWant);
 
 /// <summary>Another peer of a swarm as the registry returns it.</summary>
-/// <param name="Pieces">Its bitfield; empty when <paramref name="Complete"/>.</param>
-public sealed record PeerRecord(string PeerId, string Address, bool Complete, ReadOnlyMemory<byte> Pieces);
+/// <param name="Pieces">Its bitfield; empty when <paramref name="Complete"/>. Never changed once in a record.</param>
+/// <remarks>
+/// Registries share one record per peer entry among the answers that return it (until the entry's address or
+/// bitfield changes), so that an answer allocates nothing per peer; equality is by the four values only.
+/// </remarks>
+public sealed record PeerRecord(string PeerId, string Address, bool Complete, ReadOnlyMemory<byte> Pieces)
+{
+    /// <summary>The record as an announce answer sends it: encoded by the tracker service the first time an answer
+    /// returns it, then copied into every later one.</summary>
+    internal EncodedPeerInfo Encoded { get; set; }
+
+    public bool Equals(PeerRecord? other) =>
+        other is not null && PeerId == other.PeerId && Address == other.Address && Complete == other.Complete && Pieces.Equals(other.Pieces);
+
+    public override int GetHashCode() => HashCode.Combine(PeerId, Address, Complete, Pieces);
+}
 
 /// <summary>Peers holding every piece, and the others, in a swarm.</summary>
 public readonly record struct SwarmCounts(int Complete, int Incomplete);

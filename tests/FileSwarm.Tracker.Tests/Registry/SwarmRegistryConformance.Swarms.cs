@@ -69,6 +69,32 @@ public abstract partial class SwarmRegistryConformance
     }
 
     [Fact]
+    public async Task Pieces_the_asker_lacks_count_wherever_they_are_in_a_long_bitfield()
+    {
+        // 200 pieces: three 64-bit words and a tail byte. The asker holds pieces in each part; a peer is useful only
+        // through a piece it lacks, whether in the first word, a later one or the tail.
+        var file = await RegisterAsync(pieces: 200);
+        var asker = TestTorrents.Pieces(200, 0, 1, 70, 130, 197);
+        var useful = new HashSet<string> { "has-3", "has-0-and-64", "has-1-and-150", "has-70-and-199", "has-127" };
+        await AnnounceAsync(file, "has-3", TestTorrents.Pieces(200, 3));
+        await AnnounceAsync(file, "has-0-and-64", TestTorrents.Pieces(200, 0, 64));
+        await AnnounceAsync(file, "has-1-and-150", TestTorrents.Pieces(200, 1, 150));
+        await AnnounceAsync(file, "has-70-and-199", TestTorrents.Pieces(200, 70, 199));
+        await AnnounceAsync(file, "has-127", TestTorrents.Pieces(200, 127));
+        await AnnounceAsync(file, "useless-0", TestTorrents.Pieces(200, 0, 1));
+        await AnnounceAsync(file, "useless-1", TestTorrents.Pieces(200, 70, 130));
+        await AnnounceAsync(file, "useless-2", TestTorrents.Pieces(200, 1, 197));
+        await AnnounceAsync(file, "useless-3", TestTorrents.Pieces(200));
+
+        for (var round = 0; round < 10; round++)
+        {
+            var answer = await AnnounceAsync(file, "asker", asker, numWant: 5);
+
+            Assert.Equal(useful, answer.Peers.Select(p => p.PeerId).ToHashSet());
+        }
+    }
+
+    [Fact]
     public async Task Peers_of_equal_value_are_returned_in_random_order()
     {
         var file = await RegisterAsync();
@@ -324,9 +350,9 @@ public abstract partial class SwarmRegistryConformance
         Assert.Equal(401, (await Registry.GetStatsAsync()).Peers);
     }
 
-    private async Task<TorrentMetainfo> RegisterAsync()
+    private async Task<TorrentMetainfo> RegisterAsync(int pieces = Pieces)
     {
-        var metainfo = TestTorrents.Create($"swarm-{Guid.NewGuid():N}", Pieces);
+        var metainfo = TestTorrents.Create($"swarm-{Guid.NewGuid():N}", pieces);
         await Registry.RegisterFileAsync(metainfo);
         return metainfo;
     }

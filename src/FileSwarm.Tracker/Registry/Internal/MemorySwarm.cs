@@ -9,9 +9,9 @@ namespace FileSwarm.Tracker.Registry.Internal;
 /// </summary>
 /// <remarks>
 /// Memory per entry (40-character ids, "192.168.100.200:9000" addresses, 20,000 entries in one swarm; retained heap
-/// from GC.GetTotalMemory after a full compacting GC, in a process of its own): 178 bytes for a seeder — a 24-byte
+/// from GC.GetTotalMemory after a full compacting GC, in a process of its own): 204 bytes for a seeder — a 40-byte
 /// slot, an 88-byte identity array, about 28 bytes of index entry, and the slack of arrays that grow by doubling —
-/// and 331 bytes for a downloader of a 1000-piece file (plus a 24 + 125-byte bitfield array). The test
+/// and 356 bytes for a downloader of a 1000-piece file (plus a 24 + 125-byte bitfield array). The test
 /// <c>Memory_per_peer_entry_is_small</c> bounds the bytes allocated per entry, which include these. An entry that
 /// has been handed out in an answer also keeps that answer's <see cref="PeerRecord"/> (its id and address as strings,
 /// about 220 bytes more), so that answers share it instead of building one per peer returned: with a random peer on
@@ -55,6 +55,7 @@ internal sealed class MemorySwarm
             if (!ReferenceEquals(held, slot.Pieces))
             {
                 slot.Pieces = held;
+                slot.PiecesHead = HeadOf(held);
                 slot.Record = null;
             }
 
@@ -72,7 +73,8 @@ internal sealed class MemorySwarm
             Array.Resize(ref _slots, _slots.Length * 2);
         }
 
-        _slots[Count] = new PeerSlot { Identity = identity, Pieces = complete ? null : pieces.ToArray(), LastSeen = now };
+        var stored = complete ? null : pieces.ToArray();
+        _slots[Count] = new PeerSlot { Identity = identity, Pieces = stored, PiecesHead = HeadOf(stored), LastSeen = now };
         _index.Add(identity, Count);
         Seeders += complete ? 1 : 0;
         return Count++;
@@ -147,6 +149,7 @@ internal sealed class MemorySwarm
         try
         {
             int usefulCount = 0, otherCount = 0, expiredCount = 0;
+            var askerHead = HeadOf(askerPieces);
             var (start, stride) = Count <= scanLimit ? (0, 1) : RandomWalk(Count);
             for (var k = 0; k < examine; k++)
             {
@@ -161,7 +164,7 @@ internal sealed class MemorySwarm
                 {
                     expired[expiredCount++] = i;
                 }
-                else if (!askerComplete && HoldsMissing(slot.Pieces, askerPieces))
+                else if (!askerComplete && HoldsMissing(in slot, askerHead, askerPieces))
                 {
                     useful[usefulCount++] = i;
                 }
@@ -259,13 +262,26 @@ internal sealed class MemorySwarm
         return a;
     }
 
-    /// <summary>True when a peer holding <paramref name="pieces"/> (null: every piece) has one that <paramref name="asker"/> lacks.</summary>
-    private static bool HoldsMissing(byte[]? pieces, ReadOnlySpan<byte> asker)
+    /// <summary>True when the peer in <paramref name="slot"/> has a piece that <paramref name="asker"/> (whose
+    /// <see cref="HeadOf"/> is <paramref name="askerHead"/>) lacks.</summary>
+    private static bool HoldsMissing(in PeerSlot slot, ulong askerHead, ReadOnlySpan<byte> asker)
     {
-        if (pieces is null)
+        if (slot.Pieces is not { } pieces)
         {
             // A seeder holds every piece, and an incomplete asker lacks at least one.
             return true;
+        }
+
+        // The first 64 pieces are in the slot itself: most answers are decided there without reading the bitfield's
+        // array, which for a random peer of a large registry is a cache miss.
+        if ((slot.PiecesHead & ~askerHead) != 0)
+        {
+            return true;
+        }
+
+        if (pieces.Length <= sizeof(ulong))
+        {
+            return false;
         }
 
         var theirs = pieces.AsSpan();
@@ -291,6 +307,15 @@ internal sealed class MemorySwarm
         return false;
     }
 
+    /// <summary>The first 8 bytes of a bitfield (fewer when it is shorter, zeros after them) as one word.</summary>
+    private static ulong HeadOf(ReadOnlySpan<byte> pieces)
+    {
+        Span<byte> head = stackalloc byte[sizeof(ulong)];
+        head.Clear();
+        pieces[..Math.Min(pieces.Length, sizeof(ulong))].CopyTo(head);
+        return MemoryMarshal.Read<ulong>(head);
+    }
+
     // A slot's bitfield is never written in place: its record hands the array out, to be read after the gate is
     // released. An unchanged bitfield (a peer announcing again without new pieces) keeps its array and its record.
     private static byte[] Refreshed(byte[]? held, ReadOnlySpan<byte> pieces) =>
@@ -300,6 +325,7 @@ internal sealed class MemorySwarm
     {
         public byte[] Identity;
         public byte[]? Pieces;
+        public ulong PiecesHead;
         public long LastSeen;
 
         // The entry as answers hand it out, made the first time one does and shared by every answer until the
