@@ -28,35 +28,10 @@ internal static class RequestParsing
     }
 
     /// <summary>Checks <c>host:port</c> where host is a DNS name, an IPv4 address or a bracketed IPv6 address, none unspecified.</summary>
-    public static string? CheckHostPort(string text)
-    {
-        var problem = $"advertise_address must be host:port (a DNS name, an IPv4 address or [IPv6], and a port from 1 to 65535), not {Quote(text)}";
-        var colon = text.LastIndexOf(':');
-        if (colon <= 0 || !TryParsePort(text.AsSpan(colon + 1), out _))
-        {
-            return problem;
-        }
-
-        var host = text.AsSpan(0, colon);
-        if (host.StartsWith('[') && host.EndsWith(']'))
-        {
-            return IPAddress.TryParse(host[1..^1], out var v6) && v6.AddressFamily == AddressFamily.InterNetworkV6 && !v6.Equals(IPAddress.IPv6Any)
-                ? null
-                : problem;
-        }
-
-        if (host.ContainsAny(":[]"))
-        {
-            return problem;
-        }
-
-        if (IsDottedDecimal(host))
-        {
-            return IPAddress.TryParse(host, out var v4) && !v4.Equals(IPAddress.Any) ? null : problem;
-        }
-
-        return IsDnsName(host) ? null : problem;
-    }
+    public static string? CheckHostPort(string text) =>
+        IsHostPort(text)
+            ? null
+            : $"advertise_address must be host:port (a DNS name, an IPv4 address or [IPv6], and a port from 1 to 65535), not {Quote(text)}";
 
     /// <summary><c>host:port</c> of a connection's source address and the announced port (IPv4-mapped addresses shown as IPv4).</summary>
     public static string FormatEndPoint(IPAddress address, int port)
@@ -78,6 +53,33 @@ internal static class RequestParsing
     private static readonly SearchValues<char> LabelChars = SearchValues.Create("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-");
     private static readonly SearchValues<char> Digits = SearchValues.Create("0123456789");
     private static readonly SearchValues<char> DottedDecimalChars = SearchValues.Create("0123456789.");
+
+    private static bool IsHostPort(string text)
+    {
+        var colon = text.LastIndexOf(':');
+        if (colon <= 0 || !TryParsePort(text.AsSpan(colon + 1), out _))
+        {
+            return false;
+        }
+
+        var host = text.AsSpan(0, colon);
+        if (host.StartsWith('[') && host.EndsWith(']'))
+        {
+            return IPAddress.TryParse(host[1..^1], out var v6) && v6.AddressFamily == AddressFamily.InterNetworkV6 && !v6.Equals(IPAddress.IPv6Any);
+        }
+
+        if (host.ContainsAny(":[]"))
+        {
+            return false;
+        }
+
+        if (IsDottedDecimal(host))
+        {
+            return IPAddress.TryParse(host, out var v4) && !v4.Equals(IPAddress.Any);
+        }
+
+        return IsDnsName(host);
+    }
 
     private static bool TryParsePort(ReadOnlySpan<char> text, out int port)
     {
