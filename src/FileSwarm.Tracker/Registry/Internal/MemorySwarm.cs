@@ -279,7 +279,8 @@ internal sealed class MemorySwarm
             return true;
         }
 
-        if (pieces.Length <= sizeof(ulong))
+        // Every bitfield of a swarm is as long as the asker's: its length, unlike the array's, costs no memory read.
+        if (asker.Length <= sizeof(ulong))
         {
             return false;
         }
